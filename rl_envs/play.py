@@ -1,0 +1,199 @@
+"""Play any registered environment by hand: ``rl-envs play ENV_ID`` (or ``python -m rl_envs.play``).
+
+A pygame window shows the environment with the step reward, its components and the return so
+far. Turn-based environments (``metadata["turn_based"]``) step once per key press; real-time
+ones step every frame with the keys held (``metadata["noop_action"]`` when none is). Episodes
+reset by themselves; Esc or closing the window quits. ``--ansi`` plays a tabular environment in
+the terminal instead. Keys come from each environment's ``get_keys_to_action()``, the same map
+Gymnasium's own ``gymnasium.utils.play.play`` reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import gymnasium as gym
+import numpy as np
+
+PANEL_LINE_PX = 22
+MIN_WIDTH_PX = 480
+
+
+@dataclass
+class Scoreboard:
+    """What the player sees besides the picture: the last step and the running episode."""
+
+    episode: int = 1
+    steps: int = 0
+    last_reward: float = 0.0
+    episode_return: float = 0.0
+    components: dict[str, float] = field(default_factory=dict)
+    finished_returns: list[float] = field(default_factory=list)
+
+    def record(self, reward: float, info: dict) -> None:
+        self.steps += 1
+        self.last_reward = float(reward)
+        self.episode_return += float(reward)
+        self.components = dict(info.get("reward_components", {}))
+
+    def end_episode(self) -> None:
+        self.finished_returns.append(self.episode_return)
+        self.episode += 1
+        self.steps, self.episode_return, self.last_reward, self.components = 0, 0.0, 0.0, {}
+
+    def lines(self) -> list[str]:
+        parts = ", ".join(f"{k} {v:+.3g}" for k, v in self.components.items())
+        last = f"last episode return {self.finished_returns[-1]:+.3g}" if self.finished_returns else ""
+        return [
+            f"episode {self.episode}  step {self.steps}  {last}",
+            f"reward {self.last_reward:+.3g}  return {self.episode_return:+.3g}",
+            parts,
+        ]
+
+
+def parse_kwargs(pairs: list[str]) -> dict[str, Any]:
+    """``["slip=0.1", "layout=['T.', '..']"]`` -> kwargs; values are Python literals or plain strings."""
+    kwargs = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--kwarg must look like key=value, got {pair!r}")
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw
+        kwargs[key.strip()] = value
+    return kwargs
+
+
+def key_names(keys_to_action: dict[tuple[int, ...], Any]) -> str:
+    import pygame
+
+    return "  ".join(f"{'+'.join(pygame.key.name(k) for k in keys)}: {action_label(a)}" for keys, a in keys_to_action.items())
+
+
+def action_label(action: Any) -> str:
+    return getattr(action, "name", None) or str(action)
+
+
+def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float | None = None,
+         max_episodes: int | None = None) -> Scoreboard:
+    """Play ``env`` (made with ``render_mode="rgb_array"``) in a pygame window until Esc or close."""
+    from rl_envs.pygame_utils import font, pygame
+
+    pg = pygame()
+    if env.render_mode != "rgb_array":
+        raise ValueError(f"play needs an env made with render_mode='rgb_array', got {env.render_mode!r}")
+    keys_to_action = env.get_wrapper_attr("get_keys_to_action")()
+    turn_based = bool(env.metadata.get("turn_based", False))
+    noop = env.metadata.get("noop_action")
+    fps = fps or env.metadata.get("render_fps") or 30
+    pg.display.init()
+    pg.display.set_caption(f"rl-envs play: {env.spec.id if env.spec else type(env.unwrapped).__name__}")
+    env.reset(seed=seed)
+    board = Scoreboard()
+    help_line = key_names(keys_to_action) + "  Esc: quit"
+    held: set[int] = set()
+    clock, screen, running = pg.time.Clock(), None, True
+    while running:
+        pressed_now = []
+        for event in pg.event.get():
+            if event.type == pg.QUIT or (event.type == pg.KEYDOWN and event.key == pg.K_ESCAPE):
+                running = False
+            elif event.type == pg.KEYDOWN:
+                held.add(event.key)
+                pressed_now.append(event.key)
+            elif event.type == pg.KEYUP:
+                held.discard(event.key)
+        if not running:
+            break
+        if turn_based:
+            actions = [keys_to_action[(k,)] for k in pressed_now if (k,) in keys_to_action]
+        else:
+            action = keys_to_action.get(tuple(sorted(held)), noop)
+            actions = [] if action is None else [action]
+        for action in actions:
+            _, reward, terminated, truncated, info = env.step(action)
+            board.record(reward, info)
+            if terminated or truncated:
+                board.end_episode()
+                env.reset()
+                if max_episodes is not None and len(board.finished_returns) >= max_episodes:
+                    running = False
+                break
+        frame = env.render()
+        screen = draw(pg, screen, frame, board.lines() + [help_line], zoom, font(20))
+        clock.tick(fps)
+    pg.display.quit()
+    return board
+
+
+def draw(pg: Any, screen: Any, frame: np.ndarray, lines: list[str], zoom: float, text_font: Any) -> Any:
+    """Blit the frame (scaled) above a text panel; returns the screen surface."""
+    scale = max(zoom, MIN_WIDTH_PX / frame.shape[1])
+    size = (int(frame.shape[1] * scale), int(frame.shape[0] * scale))
+    panel = PANEL_LINE_PX * len(lines) + 8
+    if screen is None or screen.get_size() != (size[0], size[1] + panel):
+        screen = pg.display.set_mode((size[0], size[1] + panel))
+    picture = pg.surfarray.make_surface(np.transpose(frame, (1, 0, 2)))
+    screen.fill((255, 255, 255))
+    screen.blit(pg.transform.scale(picture, size), (0, 0))
+    for i, line in enumerate(lines):
+        screen.blit(text_font.render(line, True, (20, 20, 20)), (6, size[1] + 4 + i * PANEL_LINE_PX))
+    pg.display.flip()
+    return screen
+
+
+def parse_action(text: str, actions: type) -> int:
+    """An action from its number, its name or an unambiguous prefix of its name."""
+    text = text.strip().lower()
+    if text.isdigit() and int(text) in {int(a) for a in actions}:
+        return int(text)
+    matches = [a for a in actions if a.name.lower().startswith(text)] if text else []
+    if len(matches) != 1:
+        valid = ", ".join(f"{int(a)}/{a.name.lower()}" for a in actions)
+        raise ValueError(f"unknown action {text!r}; valid: {valid}")
+    return int(matches[0])
+
+
+def play_ansi(env: gym.Env, *, seed: int | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+              max_episodes: int | None = None) -> Scoreboard:
+    """Play a tabular env (made with ``render_mode="ansi"``) in the terminal; ``q`` or end of input quits."""
+    actions = getattr(env.unwrapped, "Actions", None)
+    if actions is None or env.render_mode != "ansi":
+        raise ValueError("--ansi play needs a tabular env (grid worlds, the pub) made with render_mode='ansi'")
+    prompt = "action (" + ", ".join(f"{int(a)}/{a.name.lower()}" for a in actions) + ", q to quit): "
+    env.reset(seed=seed)
+    board = Scoreboard()
+    while max_episodes is None or len(board.finished_returns) < max_episodes:
+        print(env.render(), file=stdout)
+        print(prompt, end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line or line.strip().lower() in ("q", "quit"):
+            break
+        try:
+            action = parse_action(line, actions)
+        except ValueError as error:
+            print(error, file=stdout)
+            continue
+        _, reward, terminated, truncated, info = env.step(action)
+        board.record(reward, info)
+        print(" | ".join(x for x in board.lines() if x), file=stdout)
+        if terminated or truncated:
+            print(f"episode over: return {board.episode_return:+.3g}; a new one starts", file=stdout)
+            board.end_episode()
+            env.reset()
+    return board
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rl_envs.cli import main as cli_main
+
+    return cli_main(["play", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

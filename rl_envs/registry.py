@@ -1,0 +1,58 @@
+"""The table of registered environments. Importing :mod:`rl_envs` registers each row.
+
+Entry points are strings, so registering imports nothing heavy: an environment's module (and
+pygame, torch or the emulator behind it) loads only when that environment is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+
+NAMESPACE = "RLEnvs"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    entry_point: str
+    max_episode_steps: int | None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    vector_entry_point: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{NAMESPACE}/{self.name}"
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry("GridWorld-v0", "rl_envs.grid.env:GridWorldEnv", max_episode_steps=100),
+    Entry(
+        "CheeseMaze-v0",
+        "rl_envs.grid.env:GridWorldEnv",
+        max_episode_steps=200,
+        kwargs={"layout": "cheese_maze", "step_reward": 0.0},
+    ),
+    Entry("CambridgePub-v0", "rl_envs.pub.env:CambridgePubEnv", max_episode_steps=50),
+)
+
+
+def register_all() -> None:
+    """Register every row of :data:`ENTRIES` (idempotent: a second import changes nothing)."""
+    for entry in ENTRIES:
+        if entry.id in gym.registry:
+            continue
+        gym.register(
+            id=entry.id,
+            entry_point=entry.entry_point,
+            max_episode_steps=entry.max_episode_steps,
+            kwargs=dict(entry.kwargs),
+            vector_entry_point=entry.vector_entry_point,
+        )
+
+
+def env_ids() -> list[str]:
+    """Every registered ``RLEnvs/*`` id, in table order."""
+    return [entry.id for entry in ENTRIES]
