@@ -98,32 +98,31 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
     help_line = key_names(keys_to_action) + "  Esc: quit"
     held: set[int] = set()
     clock, screen, running = pg.time.Clock(), None, True
+    def act(action: Any) -> bool:
+        """Step once; False when the episode budget is spent."""
+        _, reward, terminated, truncated, info = env.step(action)
+        board.record(reward, info)
+        if terminated or truncated:
+            board.end_episode()
+            env.reset()
+        return max_episodes is None or len(board.finished_returns) < max_episodes
+
     while running:
-        pressed_now = []
         for event in pg.event.get():
             if event.type == pg.QUIT or (event.type == pg.KEYDOWN and event.key == pg.K_ESCAPE):
                 running = False
-            elif event.type == pg.KEYDOWN:
+                break
+            if event.type == pg.KEYDOWN:
                 held.add(event.key)
-                pressed_now.append(event.key)
+                # Turn-based: every key press is one step, in the order pressed.
+                if turn_based and (event.key,) in keys_to_action:
+                    running = act(keys_to_action[(event.key,)])
             elif event.type == pg.KEYUP:
                 held.discard(event.key)
-        if not running:
-            break
-        if turn_based:
-            actions = [keys_to_action[(k,)] for k in pressed_now if (k,) in keys_to_action]
-        else:
+        if running and not turn_based:
             action = keys_to_action.get(tuple(sorted(held)), noop)
-            actions = [] if action is None else [action]
-        for action in actions:
-            _, reward, terminated, truncated, info = env.step(action)
-            board.record(reward, info)
-            if terminated or truncated:
-                board.end_episode()
-                env.reset()
-                if max_episodes is not None and len(board.finished_returns) >= max_episodes:
-                    running = False
-                break
+            if action is not None:
+                running = act(action)
         frame = env.render()
         screen = draw(pg, screen, frame, board.lines() + [help_line], zoom, font(20))
         clock.tick(fps)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
+
+# Fonts die with pygame.font.quit() (gymnasium's play calls pygame.quit()), and using a dead one
+# crashes the process, so the cache is emptied whenever the font module is initialised again.
+_fonts: dict[int, Any] = {}
 
 
 def pygame() -> Any:
@@ -13,14 +16,17 @@ def pygame() -> Any:
     import pygame as pg
 
     if not pg.font.get_init():
+        _fonts.clear()
         pg.font.init()
     return pg
 
 
-@cache
 def font(size: int) -> Any:
     """pygame's bundled default font at ``size`` pixels."""
-    return pygame().font.Font(None, size)
+    pg = pygame()
+    if size not in _fonts:
+        _fonts[size] = pg.font.Font(None, size)
+    return _fonts[size]
 
 
 def to_array(surface: Any) -> Any:

@@ -1,8 +1,8 @@
 """Grid-world layouts: parsing a list of strings into arrays the engine uses.
 
 A layout is a list of rows. A row is either one character per cell (``"T..."``) or, when any
-row contains a space, whitespace-separated tokens (``"S +1 . T+1000"``), so cells can carry
-numbers. The cells:
+row contains a space or a number, whitespace-separated tokens (``"S +1 . T+1000"``), so cells
+can carry numbers. The cells:
 
 ======== ==================================================================
 token    cell
@@ -54,8 +54,11 @@ class Layout:
 
 
 def tokenize(rows: list[str]) -> list[list[str]]:
-    """Split rows into cell tokens (one character per cell unless some row contains whitespace)."""
-    spaced = any(any(ch.isspace() for ch in row.strip()) for row in rows)
+    """Split rows into cell tokens: whitespace-separated when any row has a space or a number.
+
+    Numbers can only be tokens (``T+5``, ``+1``), so a row like ``"T+5"`` is one cell, not three.
+    """
+    spaced = any(ch.isspace() or ch in "+-0123456789" for row in rows for ch in row.strip())
     return [row.split() if spaced else list(row.strip()) for row in rows]
 
 

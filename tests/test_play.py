@@ -1,0 +1,103 @@
+"""Keyboard play, headless: SDL's dummy video driver and synthetic key events."""
+
+import io
+import subprocess
+import sys
+
+import gymnasium as gym
+import pytest
+
+import rl_envs  # noqa: F401
+from rl_envs.cli import main as cli_main
+from rl_envs.play import parse_action, parse_kwargs, play, play_ansi
+from rl_envs.pub.env import Choice
+from rl_envs.pygame_utils import pygame
+
+
+def post_keys(*keys):
+    pg = pygame()
+    pg.display.init()
+    pg.event.clear()
+    for key in keys:
+        pg.event.post(pg.event.Event(pg.KEYDOWN, key=key))
+        pg.event.post(pg.event.Event(pg.KEYUP, key=key))
+
+
+def test_grid_world_played_with_arrow_keys():
+    pg = pygame()
+    env = gym.make("RLEnvs/GridWorld-v0", render_mode="rgb_array")
+    # Seed 0 starts on cell 7 (row 1, column 3): one step down reaches the terminal corner.
+    assert env.reset(seed=0)[0] == 7
+    post_keys(pg.K_LEFT, pg.K_RIGHT, pg.K_DOWN, pg.K_ESCAPE)
+    board = play(env, seed=0, fps=1000)
+    assert board.finished_returns == [-3.0]
+    assert board.steps == 0  # a new episode has begun
+
+
+def test_pub_played_with_two_keys_and_window_close():
+    pg = pygame()
+    env = gym.make("RLEnvs/CambridgePub-v0", render_mode="rgb_array")
+    pg.display.init()
+    pg.event.clear()
+    pg.event.post(pg.event.Event(pg.KEYDOWN, key=pg.K_h))
+    pg.event.post(pg.event.Event(pg.QUIT))
+    board = play(env, seed=2, fps=1000)  # seed 2: tired, raining
+    assert board.finished_returns == [-100.0]
+
+
+def test_keys_to_action_works_with_gymnasium_play_map():
+    pg = pygame()
+    keys = gym.make("RLEnvs/CambridgePub-v0").unwrapped.get_keys_to_action()
+    assert keys == {(pg.K_p,): Choice.PUB, (pg.K_h,): Choice.HOME}
+    grid_keys = gym.make("RLEnvs/GridWorld-v0").unwrapped.get_keys_to_action()
+    assert sorted(grid_keys.values()) == [0, 1, 2, 3]
+
+
+def test_gymnasium_play_runs_on_our_env():
+    from gymnasium.utils.play import play as gym_play
+
+    pg = pygame()
+    post_keys(pg.K_DOWN, pg.K_ESCAPE)
+    gym_play(gym.make("RLEnvs/GridWorld-v0", render_mode="rgb_array"), wait_on_player=True, fps=1000, seed=0)
+
+
+def test_ansi_play_in_the_terminal():
+    env = gym.make("RLEnvs/GridWorld-v0", render_mode="ansi")
+    out = io.StringIO()
+    board = play_ansi(env, seed=0, stdin=io.StringIO("sideways\nleft\nr\ndown\nq\n"), stdout=out)
+    text = out.getvalue()
+    assert "unknown action 'sideways'" in text and "episode over: return -3" in text
+    assert board.finished_returns == [-3.0]
+
+
+def test_parse_helpers():
+    assert parse_kwargs(["slip=0.1", "layout=['T.', '..']", "name=plain"]) == {
+        "slip": 0.1, "layout": ["T.", ".."], "name": "plain"}
+    with pytest.raises(ValueError, match="key=value"):
+        parse_kwargs(["slip"])
+    assert parse_action("1", Choice) == parse_action("h", Choice) == parse_action("HOME", Choice) == Choice.HOME
+    with pytest.raises(ValueError, match="valid: 0/pub, 1/home"):
+        parse_action("x", Choice)
+
+
+def test_cli_ansi_play_and_errors(capsys):
+    result = subprocess.run([sys.executable, "-m", "rl_envs.play", "RLEnvs/CambridgePub-v0", "--ansi", "--seed", "2"],
+                            input="home\nq\n", capture_output=True, text=True, check=True)
+    assert "returns: [-100.0]" in result.stdout
+    with pytest.raises(SystemExit):
+        cli_main(["play", "RLEnvs/Nope-v0"])
+    assert "unknown env 'RLEnvs/Nope-v0'; registered: RLEnvs/GridWorld-v0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_main(["play", "RLEnvs/GridWorld-v0", "--kwarg", "slip=3"])
+    assert "slip must be in [0, 1], got 3" in capsys.readouterr().err
+    assert cli_main(["list"]) == 0
+    assert "RLEnvs/CambridgePub-v0" in capsys.readouterr().out
+
+
+def test_rendering_survives_pygame_quit():
+    """gymnasium's play ends with pygame.quit(); our cached fonts must not outlive it."""
+    env = gym.make("RLEnvs/CambridgePub-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    first = env.render()
+    pygame().quit()
+    assert (env.render() == first).all()
