@@ -167,3 +167,22 @@ def test_human_render_opens_a_window_headless():
     env.step(Move.UP)
     assert env.unwrapped._window is not None
     env.close()
+
+
+def test_cheese_maze_exploitation_farms_and_exploration_finds_the_pile():
+    from baselines.tabular import q_learning
+
+    env = gym.make("RLEnvs/CheeseMaze-v0")
+
+    def greedy_return(policy):
+        obs, _ = env.reset(seed=0)
+        total, done = 0.0, False
+        while not done:
+            obs, r, terminated, truncated, _ = env.step(int(policy[obs]))
+            total, done = total + r, terminated or truncated
+        return total
+
+    exploiting = q_learning(env, episodes=300, alpha=0.5, gamma=0.99, epsilon=0.1, seed=0)
+    exploring = q_learning(env, episodes=300, alpha=0.5, gamma=0.99, epsilon=1.0, epsilon_final=0.0, seed=0)
+    assert max(exploiting.episode_returns) < 1000 and greedy_return(exploiting.policy) == 200  # +1 every step
+    assert greedy_return(exploring.policy) == 1000

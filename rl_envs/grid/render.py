@@ -139,18 +139,25 @@ def rgb(env: GridWorldEnv) -> np.ndarray:
 
 
 def draw_arrows(surface, rect, probabilities: np.ndarray) -> None:
-    """One arrow per action with non-zero probability, its length proportional to it."""
+    """One arrow per action with non-zero probability, its length proportional to it.
+
+    A single action gets one arrow centred in the cell; several fan out from the centre. The
+    centre sits above the middle to leave room for a value below.
+    """
     from rl_envs.grid.env import MOVE_OFFSET, Move
 
     pg = pygame()
-    cx, cy = rect.center
+    cx, cy = rect.centerx, rect.centery - CELL_PX * 0.12
+    single = np.count_nonzero(probabilities) == 1
     for a, p in enumerate(probabilities):
         if p <= 0:
             continue
         dr, dc = MOVE_OFFSET[Move(a)]
         length = (0.16 + 0.22 * p) * CELL_PX
-        tip = (cx + dc * length, cy + dr * length)
-        pg.draw.line(surface, ARROW, (cx, cy), tip, 3)
+        back = length / 2 if single else 0.0
+        tail = (cx - dc * back, cy - dr * back)
+        tip = (tail[0] + dc * length, tail[1] + dr * length)
+        pg.draw.line(surface, ARROW, tail, tip, 3)
         head = CELL_PX * 0.07
         # Two points back from the tip, either side of the shaft.
         left = (tip[0] - dc * head - dr * head, tip[1] - dr * head + dc * head)
