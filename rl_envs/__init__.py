@@ -4,8 +4,8 @@ Importing this package registers every environment under the ``RLEnvs/`` namespa
 
 >>> import gymnasium as gym, rl_envs
 >>> env = gym.make("RLEnvs/GridWorld-v0")
->>> sorted(i for i in gym.registry if i.startswith("RLEnvs/"))[:2]
-['RLEnvs/CambridgePub-v0', 'RLEnvs/CheeseMaze-v0']
+>>> rl_envs.env_ids()[:3]
+['RLEnvs/GridWorld-v0', 'RLEnvs/CheeseMaze-v0', 'RLEnvs/CambridgePub-v0']
 """
 
 from rl_envs.registry import env_ids, register_all

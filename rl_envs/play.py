@@ -80,8 +80,11 @@ def action_label(action: Any) -> str:
 
 
 def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float | None = None,
-         max_episodes: int | None = None) -> Scoreboard:
-    """Play ``env`` (made with ``render_mode="rgb_array"``) in a pygame window until Esc or close."""
+         max_episodes: int | None = None, max_frames: int | None = None) -> Scoreboard:
+    """Play ``env`` (made with ``render_mode="rgb_array"``) in a pygame window until Esc or close.
+
+    ``max_episodes`` and ``max_frames`` end the session early (demos, tests).
+    """
     from rl_envs.pygame_utils import font, pygame
 
     pg = pygame()
@@ -97,7 +100,7 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
     board = Scoreboard()
     help_line = key_names(keys_to_action) + "  Esc: quit"
     held: set[int] = set()
-    clock, screen, running = pg.time.Clock(), None, True
+    clock, screen, running, frames = pg.time.Clock(), None, True, 0
     def act(action: Any) -> bool:
         """Step once; False when the episode budget is spent."""
         _, reward, terminated, truncated, info = env.step(action)
@@ -126,6 +129,8 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
         frame = env.render()
         screen = draw(pg, screen, frame, board.lines() + [help_line], zoom, font(20))
         clock.tick(fps)
+        frames += 1
+        running = running and (max_frames is None or frames < max_frames)
     pg.display.quit()
     return board
 

@@ -36,6 +36,16 @@ ENTRIES: tuple[Entry, ...] = (
         kwargs={"layout": "cheese_maze", "step_reward": 0.0},
     ),
     Entry("CambridgePub-v0", "rl_envs.pub.env:CambridgePubEnv", max_episode_steps=50),
+    *(
+        Entry(name, "rl_envs.cartpole.env:CartPoleEnv", max_episode_steps=500, kwargs=kwargs,
+              vector_entry_point="rl_envs.cartpole.vector:CartPoleVectorEnv")
+        for name, kwargs in (
+            ("CartPole-v0", {}),
+            ("CartPoleNoVelocity-v0", {"markov": False}),
+            ("CartPolePixels-v0", {"observation": "pixels"}),
+            ("CartPoleContinuous-v0", {"continuous": True}),
+        )
+    ),
 )
 
 

@@ -1,0 +1,149 @@
+"""The native batched cart-pole: ``gym.make_vec("RLEnvs/CartPole-v0", num_envs=N,
+vectorization_mode="vector_entry_point", ...)``.
+
+It takes every option of the single env and equals N single envs step for step (seeded
+``seed + i``, as SyncVectorEnv seeds them), with Gymnasium 1.x next-step autoreset: the step
+after an episode ends returns the new episode's first observation, reward 0 and no ending.
+Physics and pixels come from the same functions as the single env's, applied to all envs at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.error import ResetNeeded
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from rl_envs.cartpole.env import RENDER_CANVAS, continuous_action_space, forces
+from rl_envs.cartpole.observation import FrameStack, ObservationConfig
+from rl_envs.cartpole.physics import (
+    CART_MASS_KG,
+    FORCE_MAGNITUDE_N,
+    GRAVITY_M_S2,
+    POLE_HALF_LENGTH_M,
+    POLE_MASS_KG,
+    START_BOUND,
+    TIME_STEP_S,
+    Physics,
+    failed,
+    step_state,
+)
+from rl_envs.cartpole.raster import rasterise
+from rl_envs.options import check_bool, check_number, known_options
+from rl_envs.rng import BufferedStreams, child_generator, env_generators
+
+
+class CartPoleVectorEnv(VectorEnv):
+    """N cart-poles in numpy arrays; see :class:`rl_envs.cartpole.env.CartPoleEnv` for the options.
+
+    >>> import gymnasium as gym, rl_envs
+    >>> envs = gym.make_vec("RLEnvs/CartPole-v0", num_envs=3, vectorization_mode="vector_entry_point")
+    >>> obs, info = envs.reset(seed=0)
+    >>> obs.shape, envs.single_observation_space.shape
+    ((3, 4), (4,))
+    >>> obs, rewards, terminated, truncated, info = envs.step(np.array([0, 1, 1]))
+    >>> rewards.tolist()
+    [1.0, 1.0, 1.0]
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 50, "autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    @known_options
+    def __init__(
+        self,
+        num_envs: int = 1,
+        max_episode_steps: int = 500,
+        markov: bool = True,
+        observation: str = "state",
+        frame_stack: int | None = None,
+        pixel_size: Sequence[int] = (84, 84),
+        pixel_color: bool = False,
+        continuous: bool = False,
+        obs_noise: float = 0.0,
+        gravity: float = GRAVITY_M_S2,
+        masscart: float = CART_MASS_KG,
+        masspole: float = POLE_MASS_KG,
+        length: float = POLE_HALF_LENGTH_M,
+        force_mag: float = FORCE_MAGNITUDE_N,
+        tau: float = TIME_STEP_S,
+        render_mode: str | None = None,
+    ) -> None:
+        self.num_envs = check_number("num_envs", num_envs, low=1, integer=True)
+        self.max_episode_steps = check_number("max_episode_steps", max_episode_steps, low=1, integer=True)
+        self.physics = Physics(gravity, masscart, masspole, length, force_mag, tau)
+        self.config = ObservationConfig.from_options(
+            observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
+            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
+        self.continuous = check_bool("continuous", continuous)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}")
+        self.render_mode = render_mode
+        self.single_action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.single_observation_space = self.config.space()
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._stack = FrameStack(self.config, self.num_envs)
+        self._plain = self.config.kind == "state" and self.config.markov and self.config.frame_stack == 1 \
+            and self.config.obs_noise == 0
+        self.state: np.ndarray | None = None
+        self.steps = np.zeros(self.num_envs, dtype=np.int64)
+        self.prev_done = np.zeros(self.num_envs, dtype=bool)
+        self._all = np.arange(self.num_envs)
+        self._starts: BufferedStreams | None = None
+        self._noise: BufferedStreams | None = None
+
+    def reset(self, *, seed: int | Sequence[int] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        if seed is not None or self._starts is None:
+            generators = env_generators(seed, self.num_envs)
+            self._starts = BufferedStreams(generators, lambda g, n: g.uniform(-START_BOUND, START_BOUND, size=n), 4)
+            if self.config.obs_noise > 0:
+                std, width = self.config.obs_noise, len(self.config.features)
+                self._noise = BufferedStreams([child_generator(g) for g in generators],
+                                              lambda g, n: g.normal(0.0, std, size=n), width)
+        self.state = self._starts.take(self._all).T.copy()
+        self.steps[:] = 0
+        self.prev_done[:] = False
+        if self._plain:
+            return self.state.T.astype(np.float32), {}
+        self._stack.reset(self._frames())
+        return self._stack.buffer.copy(), {}
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        if self.state is None:
+            raise ResetNeeded("Cannot call step() before reset()")
+        force = forces(actions, self.continuous, self.physics.force_mag, self.num_envs)
+        self.state = np.stack(step_state(self.state, force, self.physics))
+        terminated = failed(self.state[0], self.state[2])
+        self.steps += 1
+        truncated = self.steps >= self.max_episode_steps
+        reward = np.ones(self.num_envs, dtype=np.float32)
+        restarted = np.flatnonzero(self.prev_done)
+        if restarted.size:
+            # Next-step autoreset: these envs ended last step; this step starts their next episode.
+            self.state[:, restarted] = self._starts.take(restarted).T
+            self.steps[restarted] = 0
+            reward[restarted] = 0.0
+            terminated[restarted] = False
+            truncated[restarted] = False
+        self.prev_done = terminated | truncated
+        if self._plain:
+            return self.state.T.astype(np.float32), reward, terminated, truncated, {}
+        frames = self._frames()
+        self._stack.push(frames)
+        if restarted.size:
+            self._stack.reset(frames[restarted], restarted)
+        return self._stack.buffer.copy(), reward, terminated, truncated, {}
+
+    def _frames(self) -> np.ndarray:
+        return self.config.frames(self.state, lambda: self._noise.take(self._all))
+
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        if self.render_mode is None or self.state is None:
+            return None
+        frames = rasterise(self.state[0], self.state[2], 2 * self.physics.length, RENDER_CANVAS)
+        return tuple(frames)
