@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.env_id not in gym.registry:
         parser.error(f"unknown env {args.env_id!r}; registered: {', '.join(rl_envs.env_ids())}")
     try:
-        kwargs = parse_kwargs(args.kwarg)
+        kwargs = {**rl_envs.registry.play_kwargs(args.env_id), **parse_kwargs(args.kwarg)}
         env = gym.make(args.env_id, render_mode="ansi" if args.ansi else "rgb_array", **kwargs)
     except (TypeError, ValueError) as error:
         parser.error(str(error))

@@ -69,18 +69,18 @@ def describe_range(low: float | None, high: float | None, low_inclusive: bool = 
 
 
 def known_options(init: Callable) -> Callable:
-    """Decorate an ``__init__`` so an unknown keyword names itself and the valid ones.
+    """Decorate an ``__init__`` (or a factory) so an unknown keyword names itself and the valid ones.
 
     Python's own message names the bad keyword but not the choices; users of ``gym.make`` need both.
     """
     parameters = [p for p in inspect.signature(init).parameters if p != "self"]
+    owner = init.__qualname__.split(".")[0]
 
     @functools.wraps(init)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         unknown = sorted(set(kwargs) - set(parameters))
         if unknown:
-            owner = init.__qualname__.split(".")[0]
             raise TypeError(f"unknown option {', '.join(map(repr, unknown))} for {owner}; valid options: {', '.join(parameters)}")
-        init(self, *args, **kwargs)
+        return init(*args, **kwargs)
 
     return wrapper

@@ -31,6 +31,7 @@ class Scoreboard:
     last_reward: float = 0.0
     episode_return: float = 0.0
     components: dict[str, float] = field(default_factory=dict)
+    design_returns: dict[str, float] = field(default_factory=dict)
     finished_returns: list[float] = field(default_factory=list)
 
     def record(self, reward: float, info: dict) -> None:
@@ -38,20 +39,27 @@ class Scoreboard:
         self.last_reward = float(reward)
         self.episode_return += float(reward)
         self.components = dict(info.get("reward_components", {}))
+        # Envs with several reward designs report what each would have paid: keep their returns.
+        for design, value in info.get("reward_designs", {}).items():
+            self.design_returns[design] = self.design_returns.get(design, 0.0) + float(value)
 
     def end_episode(self) -> None:
         self.finished_returns.append(self.episode_return)
         self.episode += 1
         self.steps, self.episode_return, self.last_reward, self.components = 0, 0.0, 0.0, {}
+        self.design_returns = {}
 
     def lines(self) -> list[str]:
         parts = ", ".join(f"{k} {v:+.3g}" for k, v in self.components.items())
         last = f"last episode return {self.finished_returns[-1]:+.3g}" if self.finished_returns else ""
-        return [
+        lines = [
             f"episode {self.episode}  step {self.steps}  {last}",
             f"reward {self.last_reward:+.3g}  return {self.episode_return:+.3g}",
             parts,
         ]
+        if self.design_returns:
+            lines.append("return by design: " + ", ".join(f"{k} {v:+.4g}" for k, v in self.design_returns.items()))
+        return lines
 
 
 def parse_kwargs(pairs: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class Entry:
     max_episode_steps: int | None
     kwargs: dict[str, Any] = field(default_factory=dict)
     vector_entry_point: str | None = None
+    play_kwargs: dict[str, Any] = field(default_factory=dict)  # defaults for `rl-envs play`
 
     @property
     def id(self) -> str:
@@ -46,6 +47,8 @@ ENTRIES: tuple[Entry, ...] = (
             ("CartPoleContinuous-v0", {"continuous": True}),
         )
     ),
+    Entry("Mario-v0", "rl_envs.mario.env:make_mario", max_episode_steps=10_000,
+          vector_entry_point="rl_envs.mario.vector:make_vector", play_kwargs={"actions": "nes", "frame_skip": 1}),
 )
 
 
@@ -61,6 +64,11 @@ def register_all() -> None:
             kwargs=dict(entry.kwargs),
             vector_entry_point=entry.vector_entry_point,
         )
+
+
+def play_kwargs(env_id: str) -> dict[str, Any]:
+    """Options `rl-envs play` uses unless the player overrides them (e.g. Mario's whole NES pad)."""
+    return next((dict(e.play_kwargs) for e in ENTRIES if e.id == env_id), {})
 
 
 def env_ids() -> list[str]:

@@ -1,0 +1,393 @@
+"""RLEnvs/Mario-v0: Super Mario Bros with configurable state, action and reward designs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.error import ResetNeeded
+from gymnasium.wrappers import FrameStackObservation, ResizeObservation
+from gym_super_mario_bros import SuperMarioBrosEnv
+from nes_py.nes_env import (
+    OBSERVATION_MODE_GRAYSCALE,
+    OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS,
+    SCREEN_SHAPE_24_BIT,
+    SCREEN_SHAPE_GRAYSCALE,
+)
+
+from rl_envs.mario.actions import ACTION_DESIGNS
+from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
+from rl_envs.mario.rewards import DESIGNS, RewardDesign, Snapshot, components, design_values, resolve
+from rl_envs.options import check_bool, check_choice, check_number, known_options
+
+STATE_DESIGNS = ("ram", "pixels", "pixels_pair", "dqn")
+END_ON = ("life", "game_over")
+STAGE_PATTERN = re.compile(r"^([1-8])-([1-4])$")
+NES_FPS = 60
+DQN_SIZE = (84, 84)
+DQN_STACK = 4
+DQN_FRAME_SKIP = 4
+MAX_NOOP_START = 1000
+# What info passes on from the library's (the emulator object has the rest).
+LIBRARY_INFO_KEYS = ("x_pos", "y_pos", "score", "coins", "time", "life", "world", "stage", "flag_get", "status")
+# Limits of the "ram" fields.
+MAX_POSITION = 255 * 256 + 255
+MAX_SCORE, MAX_COINS, MAX_TIME = 999_999, 99, 999
+
+
+def ram_field_names(markov: bool) -> list[str]:
+    """Names of the "ram" observation's entries, in order (velocities only when Markov)."""
+    kinematics = ("x", "y", "x_velocity", "y_velocity") if markov else ("x", "y")
+    names = [f"mario_{k}" for k in kinematics]
+    for slot in range(ENEMY_SLOTS):
+        names += [f"enemy{slot}_present"] + [f"enemy{slot}_{k}" for k in kinematics]
+    names += ["score", "coins", "time"]
+    names += [f"question_block_{i}_opened" for i in range(MAX_TRACKED)]
+    names += [f"goomba_{i}_squished" for i in range(MAX_TRACKED)]
+    return names
+
+
+def ram_bounds(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    low, high = [], []
+    for name in names:
+        if name.endswith(("_x", "_y")):
+            lo, hi = 0, MAX_POSITION
+        elif "velocity" in name:
+            lo, hi = -128, 128
+        else:
+            lo, hi = 0, {"score": MAX_SCORE, "coins": MAX_COINS, "time": MAX_TIME}.get(name, 1)
+        low.append(lo)
+        high.append(hi)
+    return np.array(low, np.float32), np.array(high, np.float32)
+
+
+def parse_stage(stage: Any) -> tuple[int, int] | None:
+    """``"W-S"`` -> (world, stage); ``"all"`` -> None (the whole game)."""
+    if stage == "all":
+        return None
+    match = STAGE_PATTERN.match(stage) if isinstance(stage, str) else None
+    if match is None:
+        raise ValueError(f"stage must be 'W-S' with world 1-8 and stage 1-4 (e.g. '1-1'), or 'all' for the whole "
+                         f"game; got {stage!r}")
+    return int(match[1]), int(match[2])
+
+
+class Emulator(SuperMarioBrosEnv):
+    """The library's env, with what it lacks: a single stage played until game over."""
+
+    def __init__(self, target: tuple[int, int] | None, end_on: str) -> None:
+        self.end_on = end_on
+        super().__init__(target=target)
+
+    def _get_terminated(self) -> bool:
+        cleared = self.is_single_stage_env and self._flag_get
+        if self.end_on == "life":
+            return self._is_dying or self._is_dead or cleared
+        return self._is_game_over or cleared
+
+
+class MarioEnv(gym.Env):
+    """
+    ## Description
+    Super Mario Bros on the NES (gym-super-mario-bros 9 and nes-py 9), with the lecture's state,
+    action and reward designs as options, so they can be compared on one game. Made through
+    :func:`make_mario` (``gym.make("RLEnvs/Mario-v0", ...)``), which adds the Gymnasium
+    wrappers the pixel designs need.
+
+    ## Action Space (``actions=``)
+    | design | space | actions |
+    |--------|-------|---------|
+    | ``"buttons"`` | ``Discrete(6)`` | one button at a time: 0 A, 1 B, 2 up, 3 down, 4 left, 5 right |
+    | ``"multibinary"`` | ``MultiBinary(6)`` | any combination of A, B, up, down, left, right (in that order) |
+    | ``"factored"`` | ``MultiDiscrete([5, 4])`` | {none, up, down, left, right} x {none, a, b, a+b} |
+    | ``"right_only"`` | ``Discrete(5)`` | the library's RIGHT_ONLY: NOOP, right, right+A, right+B, right+A+B |
+    | ``"simple"`` (default) | ``Discrete(7)`` | SIMPLE_MOVEMENT: RIGHT_ONLY + A, left |
+    | ``"complex"`` | ``Discrete(12)`` | COMPLEX_MOVEMENT: SIMPLE + left+A, left+B, left+A+B, down, up |
+    | ``"nes"`` | ``MultiBinary(8)`` | the whole pad: A, B, select, start, up, down, left, right (keyboard play) |
+
+    ## Observation Space (``state=``)
+    | design | markov=True | markov=False |
+    |--------|-------------|--------------|
+    | ``"ram"`` (default) | ``Box((96,), float32)``, the table below | ``Box((84,), float32)``: no velocities |
+    | ``"pixels"`` | ``Box(0, 255, (240, 256, 3), uint8)``: the frame | the same (one frame is already non-Markov) |
+    | ``"pixels_pair"`` | ``(2, 240, 256, 3)``: the last two frames | ``(240, 256, 3)``: one frame |
+    | ``"dqn"`` | ``(4, 84, 84)``: grayscale, resized, last 4 frames | ``(1, 84, 84)``: one frame |
+
+    "ram" entries (``ram_field_names(markov)``), read after each step:
+
+    | entries | source (RAM address) | scale |
+    |---------|----------------------|-------|
+    | ``mario_x`` | page 0x006D * 256 + 0x0086 (the library's ``x_pos``) | level pixels |
+    | ``mario_y`` | screen 0x00B5 * 256 + 0x00CE | pixels from the top |
+    | ``mario_x_velocity`` | 0x0057, signed | 1/16 pixel per frame |
+    | ``mario_y_velocity`` | 0x009F signed + 0x0433 / 256 | pixels per frame, + is down |
+    | ``enemy{0-4}_present`` | 0x000F-0x0013 | 0 or 1 |
+    | ``enemy{i}_x`` | 0x006E+i * 256 + 0x0087+i | level pixels (0 when absent) |
+    | ``enemy{i}_y`` | 0x00B6+i * 256 + 0x00CF+i | pixels from the top |
+    | ``enemy{i}_x_velocity`` | 0x0058+i, signed | 1/16 pixel per frame |
+    | ``enemy{i}_y_velocity`` | 0x00A0+i, signed | pixels per frame |
+    | ``score``, ``coins``, ``time`` | 0x07DE (6 digits), 0x07ED (2), 0x07F8 (3), via the library | points, coins, clock ticks |
+    | ``question_block_{0-31}_opened`` | metatiles 0x0500-0x069F: a "?" (0xC0/0xC1) turned empty (0xC4) | 0 or 1 |
+    | ``goomba_{0-31}_squished`` | enemy type 0x0016+i = 0x06, state 0x001E+i = 0x04 | 0 or 1 |
+
+    Blocks and Goombas are numbered in order of appearance in the stage (see
+    :class:`rl_envs.mario.ram.StageMemory`): the lecture's S = {R4, R4, ..., Z+, Z+, Z+, {0,1}^k}.
+
+    ## Rewards (``reward=``)
+    | design | per step |
+    |--------|----------|
+    | ``"clear"`` | 1 when the level is beaten, else 0 |
+    | ``"score"`` | the change in game score (the return is the final score) |
+    | ``"clear_plus_score"`` | clear + 0.01 * score change |
+    | ``"progress"`` (default) | the library's shaped reward (x progress, clock, death, score, coins, power-up, completion), clipped per frame to [-15, 15] |
+    | ``"progress_unclipped"`` | the same, unclipped |
+    | a dict | weights over the components: ``clear``, ``score``, ``x_progress``, ``clock``, ``death``, ``coins``, ``library``, ``library_unclipped`` |
+    | a callable | ``f(components: dict) -> float`` |
+
+    Whatever the design, ``info`` has ``reward_components`` and ``reward_designs`` (what every
+    built-in design paid this step), ``x_progress``, ``frames`` (emulated this step), and from the
+    library's info ``x_pos``, ``y_pos``, ``score``, ``coins``, ``time``, ``life``, ``world``,
+    ``stage``, ``flag_get``, ``status``, so runs with different designs share metrics.
+
+    ## Starting State
+    The stage's start, after the library skips the title screen. Deterministic by default;
+    ``noop_max=n`` idles a uniform 0..n frames first and ``sticky_actions=p`` repeats the previous
+    frame's buttons with probability p each frame (Machado et al. 2018), both drawn from
+    ``reset(seed=...)``'s generator.
+
+    ## Episode End
+    - Termination: the level is beaten (a single stage), or a life is lost (``end_on="life"``,
+      default) or the game is over (``end_on="game_over"``).
+    - Truncation: ``max_episode_steps`` at registration (10,000 agent steps, more than the
+      in-game clock allows at ``frame_skip=1``); ``step`` never truncates.
+
+    ## Arguments
+    | Argument | Default | Valid |
+    |----------|---------|-------|
+    | ``state`` | ``"ram"`` | ``"ram"``, ``"pixels"``, ``"pixels_pair"``, ``"dqn"`` |
+    | ``actions`` | ``"simple"`` | the table above |
+    | ``reward`` | ``"progress"`` | the table above |
+    | ``markov`` | True | bool |
+    | ``stage`` | ``"1-1"`` | ``"W-S"`` (W 1-8, S 1-4) or ``"all"`` |
+    | ``frame_skip`` | 4 for ``"dqn"``, else 1 | integer >= 1: frames each action is held (rewards summed) |
+    | ``end_on`` | ``"life"`` | ``"life"``, ``"game_over"`` |
+    | ``noop_max`` | 0 | 0 to 1000 |
+    | ``sticky_actions`` | 0.0 | [0, 1) |
+    | ``render_mode`` | None | ``"rgb_array"``, ``"human"`` |
+
+    >>> import gymnasium as gym, rl_envs
+    >>> env = gym.make("RLEnvs/Mario-v0", actions="right_only", reward="clear_plus_score")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space
+    ((96,), Discrete(5))
+    >>> obs, reward, terminated, truncated, info = env.step(3)  # right + B
+    >>> sorted(info["reward_designs"])
+    ['clear', 'clear_plus_score', 'progress', 'progress_unclipped', 'score']
+
+    ## Version History
+    - v0: initial version.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": NES_FPS, "turn_based": False}
+
+    def __init__(
+        self,
+        state: str = "ram",
+        actions: str = "simple",
+        reward: RewardDesign = "progress",
+        markov: bool = True,
+        stage: str = "1-1",
+        frame_skip: int | None = None,
+        end_on: str = "life",
+        noop_max: int = 0,
+        sticky_actions: float = 0.0,
+        render_mode: str | None = None,
+    ) -> None:
+        self.state_design = check_choice("state", state, STATE_DESIGNS)
+        self.action_design = ACTION_DESIGNS[check_choice("actions", actions, ACTION_DESIGNS)]
+        self.reward_design = reward if isinstance(reward, str) else "custom"
+        self._reward_fn: Callable[[dict[str, float]], float] = resolve(reward)
+        self.markov = check_bool("markov", markov)
+        self.target = parse_stage(stage)
+        if frame_skip is None:
+            frame_skip = DQN_FRAME_SKIP if self.state_design == "dqn" else 1
+        self.frame_skip = check_number("frame_skip", frame_skip, low=1, integer=True)
+        self.end_on = check_choice("end_on", end_on, END_ON)
+        self.noop_max = check_number("noop_max", noop_max, low=0, high=MAX_NOOP_START, integer=True)
+        self.sticky_actions = check_number("sticky_actions", sticky_actions, low=0.0, high=1.0, high_inclusive=False)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}")
+        self.render_mode = render_mode
+        self.action_space = self.action_design.space
+        self.ram_fields = ram_field_names(self.markov)
+        self._ram_out = np.zeros(len(self.ram_fields), np.float32)
+        if self.state_design == "ram":
+            low, high = ram_bounds(self.ram_fields)
+            self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        elif self.state_design == "dqn":
+            self.observation_space = spaces.Box(0, 255, SCREEN_SHAPE_GRAYSCALE, dtype=np.uint8)
+        else:
+            self.observation_space = spaces.Box(0, 255, SCREEN_SHAPE_24_BIT, dtype=np.uint8)
+        noop = self.action_design.actions_with_buttons().get(frozenset())
+        self.metadata = {**self.metadata, "render_fps": NES_FPS / self.frame_skip, "noop_action": noop}
+        self.emulator = Emulator(self.target, self.end_on)
+        self.memory_ram = MarioRAM(self.emulator.ram)
+        self._before: Snapshot | None = None
+        self._library = self._library_unclipped = 0.0
+        self._memory = StageMemory()
+        self._memory_key: tuple | None = None
+        self._last_byte = 0
+        self._window = None
+
+    # --- episode ----------------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
+        super().reset(seed=seed)
+        _, info = self.emulator.reset()
+        self._library = self._library_unclipped = 0.0
+        self._last_byte = 0
+        self._memory_key = None
+        for _ in range(int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0):
+            _, _, terminated, _, info = self.emulator.step(0)
+            if terminated:  # idling cannot end a stage start; if it ever did, start again plainly
+                _, info = self.emulator.reset()
+                break
+        self._before = self._snapshot(info)
+        self._remember(info)
+        return self._observe(), self._info(info, {name: 0.0 for name in components(self._before, self._before)})
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        if self._before is None:
+            raise ResetNeeded("Cannot call step() before reset()")
+        pressed = self.action_design.to_byte(action)
+        terminated, frames = False, 0
+        for _ in range(self.frame_skip):
+            sticky = self.sticky_actions and self.np_random.random() < self.sticky_actions
+            self._last_byte = self._last_byte if sticky else pressed
+            _, clipped, terminated, _, info = self.emulator.step(self._last_byte)
+            self._library += clipped
+            self._library_unclipped += info["reward_total_unclipped"]
+            frames += 1
+            if self.render_mode == "human":
+                self.render()
+            if terminated:
+                break
+        after = self._snapshot(info)
+        parts = components(self._before, after)
+        self._before = after
+        self._remember(info)
+        info = self._info(info, parts)
+        info["frames"] = frames
+        if terminated:
+            self._before = None  # the emulator refuses steps after the end: reset first
+        return self._observe(), self._reward_fn(parts), terminated, False, info
+
+    def _snapshot(self, info: dict) -> Snapshot:
+        return Snapshot(x=info["x_pos"], score=info["score"], coins=info["coins"], time=info["time"],
+                        flag=bool(info["flag_get"]), dying=bool(info["is_dying"] or info["is_dead"]),
+                        library=self._library, library_unclipped=self._library_unclipped)
+
+    def _remember(self, info: dict) -> None:
+        if self.state_design != "ram":
+            return
+        # A new stage or a lost life (the stage restarts) starts a new memory.
+        key = (info["world"], info["stage"], info["life"])
+        if key != self._memory_key:
+            self._memory, self._memory_key = StageMemory(), key
+        self._memory.update(self.memory_ram)
+
+    def _info(self, info: dict, parts: dict[str, float]) -> dict:
+        # A lean info: vector envs merge every key of every step in the main process.
+        out = {key: info[key] for key in LIBRARY_INFO_KEYS}
+        out["reward_components"] = parts
+        out["reward_designs"] = design_values(parts)
+        out["x_progress"] = parts["x_progress"]
+        return out
+
+    # --- observation ------------------------------------------------------------------------------
+    def _observe(self) -> np.ndarray:
+        if self.state_design == "ram":
+            return self._ram_vector()
+        if self.state_design == "dqn":
+            return self.emulator.observation(OBSERVATION_MODE_GRAYSCALE)
+        return self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)
+
+    def _ram_vector(self) -> np.ndarray:
+        ram, emu = self.memory_ram, self.emulator
+        present = ram.enemy_present
+        mario = [emu._x_position, ram.y_position]
+        enemies = [present, ram.enemy_x, ram.enemy_y]
+        if self.markov:
+            mario += [ram.x_velocity, ram.y_velocity]
+            enemies += [ram.enemy_x_velocity, ram.enemy_y_velocity]
+        out = self._ram_out
+        n = len(mario)
+        out[:n] = mario
+        block = out[n:n + ENEMY_SLOTS * len(enemies)].reshape(ENEMY_SLOTS, len(enemies))
+        block[:] = np.stack(enemies, axis=1)
+        block[:, 1:] *= present[:, None]  # absent slots read as zeros
+        n += block.size
+        out[n:n + 3] = (emu._score, emu._coins, emu._time)
+        out[n + 3:n + 3 + MAX_TRACKED] = self._memory.opened
+        out[n + 3 + MAX_TRACKED:] = self._memory.squished
+        return out.copy()
+
+    # --- rendering and play -----------------------------------------------------------------------
+    def render(self) -> np.ndarray | None:
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
+            return None
+        frame = self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)
+        if self.render_mode == "rgb_array":
+            return frame
+        from rl_envs.window import Window
+
+        self._window = self._window or Window("rl-envs: Super Mario Bros")
+        self._window.show(frame, NES_FPS)
+        return None
+
+    def close(self) -> None:
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+        if self.emulator._env is not None:  # nes-py refuses to close twice
+            self.emulator.close()
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
+        """NES pad on the keyboard: arrows, x = A (jump), z = B (run), Enter = start, right Shift = select.
+
+        Only combinations the action design has are mapped; no key is the design's NOOP, if any.
+        """
+        import pygame
+
+        keys = {"A": pygame.K_x, "B": pygame.K_z, "start": pygame.K_RETURN, "select": pygame.K_RSHIFT,
+                "up": pygame.K_UP, "down": pygame.K_DOWN, "left": pygame.K_LEFT, "right": pygame.K_RIGHT}
+        return {tuple(sorted(keys[b] for b in buttons)): action
+                for buttons, action in self.action_design.actions_with_buttons().items() if buttons}
+
+
+@known_options
+def make_mario(
+    state: str = "ram",
+    actions: str = "simple",
+    reward: RewardDesign = "progress",
+    markov: bool = True,
+    stage: str = "1-1",
+    frame_skip: int | None = None,
+    end_on: str = "life",
+    noop_max: int = 0,
+    sticky_actions: float = 0.0,
+    render_mode: str | None = None,
+) -> gym.Env:
+    """The entry point of RLEnvs/Mario-v0: :class:`MarioEnv` plus Gymnasium's wrappers for the
+    pixel designs (``ResizeObservation`` to 84x84 and ``FrameStackObservation``)."""
+    env: gym.Env = MarioEnv(state, actions, reward, markov, stage, frame_skip, end_on, noop_max, sticky_actions,
+                            render_mode)
+    if env.state_design == "pixels_pair" and markov:
+        env = FrameStackObservation(env, 2)
+    elif env.state_design == "dqn":
+        env = FrameStackObservation(ResizeObservation(env, DQN_SIZE), DQN_STACK if markov else 1)
+    return env
