@@ -62,7 +62,8 @@ def raw_env() -> gym.Env:
     return JoypadSpace(gym_super_mario_bros.make("SuperMarioBros-1-1-v0"), SIMPLE_MOVEMENT)
 
 
-def vector_frames_per_second(num_envs: int, seconds: float, **kwargs) -> float:
+def vector_frames_per_second(num_envs: int, seconds: float, **kwargs) -> tuple[float, list[float]]:
+    """Frames/s of ``num_envs`` envs in a vector env, and each process's resident memory (MiB)."""
     envs = gym.make_vec("RLEnvs/Mario-v0", num_envs=num_envs, **kwargs)
     rng = np.random.default_rng(0)
     envs.reset(seed=0)
@@ -70,12 +71,11 @@ def vector_frames_per_second(num_envs: int, seconds: float, **kwargs) -> float:
     frames, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         _, _, _, _, info = envs.step(rng.integers(0, len(SIMPLE_MOVEMENT), size=num_envs))
-        frames += int(np.sum(info.get("frames", np.ones(num_envs))))
+        frames += int(np.sum(info.get("frames", 0)))
     rate = frames / (time.perf_counter() - start)
-    rss = [rss_mib(p.pid) for p in envs.processes]
+    rss = [rss_mib()] + [rss_mib(p.pid) for p in envs.processes]
     envs.close()
-    print(f"  worker processes' resident memory: {', '.join(f'{r:.0f} MiB' for r in rss)}")
-    return rate
+    return rate, rss
 
 
 def rss_mib(pid: int | str = "self") -> float:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=3000, help="frames per measured round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side (best kept)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measuring time of the vector benchmark")
+    parser.add_argument("--seconds", type=float, default=4.0, help="measuring time of a vector round")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="N for the vector benchmark")
     args = parser.parse_args(argv)
 
@@ -109,13 +109,16 @@ def main(argv: list[str] | None = None) -> int:
         verdict = ("OK" if overhead <= OVERHEAD_TARGET else "MISSED") if target else ""
         print(f"{label:<24} {ours:>10,.0f} {raw:>10,.0f} {overhead:>8.1%} {verdict}")
 
-    single = best_of(lambda: gym.make("RLEnvs/Mario-v0", state="dqn"), args.frames, 1, args.rounds)
-    one_process = vector_frames_per_second(1, args.seconds, state="dqn")
-    vector = vector_frames_per_second(args.workers, args.seconds, state="dqn")
+    # Alternate one env and the vector env, keeping each one's best round.
+    single = vector = 0.0
+    for _ in range(args.rounds):
+        single = max(single, best_of(lambda: gym.make("RLEnvs/Mario-v0", state="dqn"), args.frames, 1, 1))
+        rate, rss = vector_frames_per_second(args.workers, args.seconds, state="dqn")
+        vector = max(vector, rate)
     speedup = vector / single
-    print(f"vector, {args.workers} processes (dqn): {vector:,.0f} frames/s = {speedup:.2f}x one env in-process "
-          f"({single:,.0f}); target >= {0.8 * args.workers:.1f}x: {'OK' if speedup >= 0.8 * args.workers else 'MISSED'}; "
-          f"{vector / one_process:.2f}x the same vector env with 1 process ({one_process:,.0f})")
+    print(f"vector, {args.workers} envs on {os.cpu_count()} cores (dqn): {vector:,.0f} frames/s = {speedup:.2f}x one env "
+          f"({single:,.0f}); target >= {0.8 * args.workers:.1f}x: {'OK' if speedup >= 0.8 * args.workers else 'MISSED'}")
+    print(f"  resident memory: main process (env 0) {rss[0]:.0f} MiB, workers {', '.join(f'{r:.0f} MiB' for r in rss[1:])}")
 
     before = rss_mib()
     envs = [gym.make("RLEnvs/Mario-v0", state="dqn") for _ in range(8)]

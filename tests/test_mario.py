@@ -218,15 +218,37 @@ def test_keyboard_play_with_the_nes_pad():
     assert any("return by design" in line for line in board.lines())
 
 
-def test_vector_env_runs_processes():
-    envs = gym.make_vec("RLEnvs/Mario-v0", num_envs=2, state="dqn", actions="right_only")
+def test_vector_env_equals_single_envs_step_for_step():
+    kwargs = {"state": "dqn", "actions": "right_only", "noop_max": 8}
+    envs = gym.make_vec("RLEnvs/Mario-v0", num_envs=3, **kwargs)
+    singles = gym.make_vec("RLEnvs/Mario-v0", num_envs=3, vectorization_mode="sync", **kwargs)
     try:
-        obs, _ = envs.reset(seed=0)
-        assert obs.shape == (2, 4, 84, 84)
-        for _ in range(5):
-            obs, reward, terminated, truncated, info = envs.step(np.array([3, 1]))
-        assert reward.shape == (2,) and info["frames"].tolist() == [4, 4]
+        assert len(envs.processes) == 2  # env 0 steps in this process
+        obs, info = envs.reset(seed=5)
+        want, want_info = singles.reset(seed=5)
+        assert obs.shape == (3, 4, 84, 84) and np.array_equal(obs, want)
+        assert info["x_pos"].tolist() == want_info["x_pos"].tolist()
+        ends = 0
+        for t in range(60):  # right + B runs into the first Goomba: episodes end and restart
+            actions = np.array([3, 3 if t % 7 else 0, 1])
+            got, expected = envs.step(actions), singles.step(actions)
+            for g, w in zip(got[:4], expected[:4]):
+                assert np.array_equal(g, w)
+            assert got[4]["x_pos"].tolist() == expected[4]["x_pos"].tolist()
+            assert got[4]["_frames"].tolist() == expected[4]["_frames"].tolist()
+            ends += int(got[2].sum())
+        assert ends >= 1
     finally:
         envs.close()
+        singles.close()
     with pytest.raises(ValueError, match="state must be one of"):
         gym.make_vec("RLEnvs/Mario-v0", num_envs=2, state="rgb")
+
+
+@pytest.mark.parametrize("kwargs,message", [({"state": "rgb"}, "state must be one of"),
+                                            ({"context": "thread"}, "context must be one of 'forkserver'"),
+                                            ({"num_envs": 0}, r"num_envs must be in \[1, inf\)")])
+def test_vector_bad_options_fail_before_any_process_starts(kwargs, message):
+    kwargs = {"num_envs": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        gym.make_vec("RLEnvs/Mario-v0", **kwargs)

@@ -1,8 +1,9 @@
-"""Many Marios: ``gym.make_vec("RLEnvs/Mario-v0", num_envs=N, ...)`` runs N emulators in N processes.
+"""Many Marios: ``gym.make_vec("RLEnvs/Mario-v0", num_envs=N, ...)`` runs N emulators on N cores.
 
 nes-py 9's native vector emulator batches frame advances, but not gym-super-mario-bros' game
 logic (rewards, episode ends, the RAM hacks that skip cut-scenes), which runs in Python per
-frame and dominates the cost; so each env keeps its own process and the cores share the work.
+frame and dominates the cost; so each env keeps a process of its own, env 0 being this one
+(:class:`rl_envs.vector.LocalAndWorkersVectorEnv`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from functools import partial
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.vector import AsyncVectorEnv
 
-from rl_envs.options import check_number
+from rl_envs.options import check_choice, check_number
+from rl_envs.vector import LocalAndWorkersVectorEnv
 
 
 def _make_one(max_episode_steps: int | None, kwargs: dict[str, Any]) -> gym.Env:
@@ -22,11 +23,18 @@ def _make_one(max_episode_steps: int | None, kwargs: dict[str, Any]) -> gym.Env:
     return gym.make("RLEnvs/Mario-v0", max_episode_steps=max_episode_steps, **kwargs)
 
 
-def make_vector(num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any) -> AsyncVectorEnv:
-    """N ``RLEnvs/Mario-v0`` envs with the same options, one process each (next-step autoreset)."""
+def make_vector(num_envs: int = 1, max_episode_steps: int | None = None, context: str = "forkserver",
+                **kwargs: Any) -> LocalAndWorkersVectorEnv:
+    """N ``RLEnvs/Mario-v0`` envs with the same options, one process each (next-step autoreset).
+
+    ``context`` is the multiprocessing start method. The default, "forkserver" (as SB3's
+    SubprocVecEnv), is safe in processes that already run threads (torch does), where "fork" can
+    deadlock; like "spawn" it needs the usual ``if __name__ == "__main__":`` guard in scripts.
+    """
     num_envs = check_number("num_envs", num_envs, low=1, integer=True)
+    context = check_choice("context", context, ("forkserver", "spawn", "fork"))
     from rl_envs.mario.env import make_mario
 
     make_mario(**kwargs).close()  # bad options fail here, with their message, not in a worker
-    # "spawn": forking a process that already runs threads (torch does) can deadlock the child.
-    return AsyncVectorEnv([partial(_make_one, max_episode_steps, kwargs) for _ in range(num_envs)], context="spawn")
+    env_fns = [partial(_make_one, max_episode_steps, kwargs) for _ in range(num_envs)]
+    return LocalAndWorkersVectorEnv(env_fns, context=context)
