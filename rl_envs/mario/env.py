@@ -240,6 +240,7 @@ class MarioEnv(gym.Env):
         self._library = self._library_unclipped = 0.0
         self._memory = StageMemory()
         self._memory_key: tuple | None = None
+        self._last_info: dict = {}
         self._last_byte = 0
         self._window = None
 
@@ -291,6 +292,7 @@ class MarioEnv(gym.Env):
                         library=self._library, library_unclipped=self._library_unclipped)
 
     def _remember(self, info: dict) -> None:
+        self._last_info = info
         if self.state_design != "ram":
             return
         # A new stage or a lost life (the stage restarts) starts a new memory.
@@ -316,9 +318,9 @@ class MarioEnv(gym.Env):
         return self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)
 
     def _ram_vector(self) -> np.ndarray:
-        ram, emu = self.memory_ram, self.emulator
+        ram, info = self.memory_ram, self._last_info
         present = ram.enemy_present
-        mario = [emu._x_position, ram.y_position]
+        mario = [info["x_pos"], ram.y_position]
         enemies = [present, ram.enemy_x, ram.enemy_y]
         if self.markov:
             mario += [ram.x_velocity, ram.y_velocity]
@@ -330,7 +332,7 @@ class MarioEnv(gym.Env):
         block[:] = np.stack(enemies, axis=1)
         block[:, 1:] *= present[:, None]  # absent slots read as zeros
         n += block.size
-        out[n:n + 3] = (emu._score, emu._coins, emu._time)
+        out[n:n + 3] = (info["score"], info["coins"], info["time"])  # read by the library this frame
         out[n + 3:n + 3 + MAX_TRACKED] = self._memory.opened
         out[n + 3 + MAX_TRACKED:] = self._memory.squished
         return out.copy()
