@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, default=None, help="seed of the first reset")
     play.add_argument("--zoom", type=float, default=1.0, help="window scale")
     play.add_argument("--fps", type=float, default=None, help="frames per second (default: the env's)")
+    play.add_argument("--agent", metavar="RUN_DIR", help="watch a trained agent (a baselines.train run) instead")
     return parser
 
 
@@ -36,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.env_id not in gym.registry:
         parser.error(f"unknown env {args.env_id!r}; registered: {', '.join(rl_envs.env_ids())}")
+    if args.agent:
+        from baselines.checkpoint import CheckpointError
+        from baselines.watch import watch
+
+        try:
+            board = watch(args.agent, args.env_id, fps=args.fps, zoom=args.zoom)
+        except (CheckpointError, ValueError) as error:
+            parser.error(str(error))
+        print(f"watched {len(board.finished_returns)} complete episode(s); returns: {board.finished_returns}")
+        return 0
     try:
         kwargs = {**rl_envs.registry.play_kwargs(args.env_id), **parse_kwargs(args.kwarg)}
         env = gym.make(args.env_id, render_mode="ansi" if args.ansi else "rgb_array", **kwargs)

@@ -1,0 +1,203 @@
+"""The DQN/PPO front end: hyperparameter files, end-to-end runs, resume after a kill, safe loading."""
+
+import base64
+import json
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import rl_envs
+from baselines.checkpoint import CheckpointError, serialized_keys
+from baselines.config import ConfigError, load_hyperparams, valid_keys
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def train_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "baselines.train", "--no-progress-bar", *args]
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, **kwargs)
+
+
+@pytest.mark.parametrize("algo", ["dqn", "ppo"])
+@pytest.mark.parametrize("env_id", rl_envs.env_ids())
+def test_every_env_has_hyperparameters_or_a_reason(algo, env_id):
+    try:
+        params = load_hyperparams(algo, env_id)
+    except ConfigError as error:
+        assert algo == "dqn" and env_id == "RLEnvs/CartPoleContinuous-v0" and "discrete action space" in str(error)
+        return
+    assert params["policy"] in ("MlpPolicy", "CnnPolicy") and float(params["n_timesteps"]) > 0
+    assert set(params) <= valid_keys(algo)
+
+
+def test_variants_merge_on_matching_env_kwargs():
+    assert "frame_stack" not in load_hyperparams("ppo", "RLEnvs/CartPole-v0")
+    assert load_hyperparams("ppo", "RLEnvs/CartPole-v0", {"markov": False})["frame_stack"] == 4
+    assert load_hyperparams("ppo", "RLEnvs/Mario-v0", {"state": "dqn"})["policy"] == "CnnPolicy"
+    with pytest.raises(ConfigError, match="needs a Discrete action space"):
+        load_hyperparams("dqn", "RLEnvs/Mario-v0", {"actions": "multibinary"})
+
+
+def test_bad_hyperparameter_files(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("RLEnvs/CartPole-v0:\n  default: {policy: MlpPolicy, n_timesteps: 10, learning_rat: 0.1}\n")
+    with pytest.raises(ConfigError, match=r"unknown ppo hyperparameter\(s\) \['learning_rat'\].*valid: .*learning_rate"):
+        load_hyperparams("ppo", "RLEnvs/CartPole-v0", path=bad)
+    with pytest.raises(ConfigError, match="has no ppo hyperparameters for 'RLEnvs/GridWorld-v0'"):
+        load_hyperparams("ppo", "RLEnvs/GridWorld-v0", path=bad)
+    bad.write_text("RLEnvs/CartPole-v0: [\n")
+    with pytest.raises(ConfigError, match="cannot read hyperparameter file"):
+        load_hyperparams("ppo", "RLEnvs/CartPole-v0", path=bad)
+
+
+def test_ppo_end_to_end_then_evaluate(tmp_path):
+    run_dir = tmp_path / "ppo"
+    result = run(train_cmd("--algo", "ppo", "--env", "RLEnvs/CartPole-v0", "--total-timesteps", "1024",
+                           "--n-envs", "2", "--checkpoint-freq", "256", "--eval-freq", "512", "--eval-episodes", "1",
+                           "--run-dir", str(run_dir)))
+    assert result.returncode == 0, result.stderr
+    assert "training ppo on RLEnvs/CartPole-v0" in result.stdout
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["hyperparams"]["n_steps"] == 32 and config["device"] == "cpu" and config["n_envs"] == 2
+    assert (run_dir / "model.zip").exists() and (run_dir / "best_model.zip").exists()
+    assert len(list((run_dir / "checkpoints").glob("step_*.zip"))) == 2  # the last two kept
+    events = list((run_dir / "tb").glob("events.out.tfevents.*"))
+    assert events and b"charts/SPS" in events[0].read_bytes() and b"losses/value_loss" in events[0].read_bytes()
+    result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "3", "--video"])
+    assert result.returncode == 0, result.stderr
+    assert list((run_dir / "videos").glob("*.mp4"))  # RecordVideo's first episode
+    evaluation = json.loads((run_dir / "eval.json").read_text())
+    assert {"env", "algo", "env_kwargs", "model", "episodes", "return_mean", "return_std", "returns", "length_mean",
+            "lengths", "timesteps", "wall_seconds", "machine"} <= set(evaluation)
+    assert evaluation["episodes"] == len(evaluation["returns"]) == 3 and evaluation["timesteps"] >= 1024
+
+
+def test_dqn_end_to_end_with_frame_stack_and_buffer_size(tmp_path):
+    run_dir = tmp_path / "dqn"
+    result = run(train_cmd("--algo", "dqn", "--env", "RLEnvs/CartPoleNoVelocity-v0", "--total-timesteps", "600",
+                           "--set", "learning_starts=100", "--set", "train_freq=50", "--set", "gradient_steps=5",
+                           "--eval-freq", "0", "--save-replay-buffer", "--checkpoint-freq", "300",
+                           "--run-dir", str(run_dir)))
+    assert result.returncode == 0, result.stderr
+    assert "replay buffer: 100,000 transitions" in result.stdout
+    latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
+    assert latest["replay_buffer"] and (run_dir / latest["replay_buffer"]).exists()
+    result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "2"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_resume_after_a_kill_continues_at_the_checkpoint(tmp_path):
+    run_dir = tmp_path / "killed"
+    process = subprocess.Popen(train_cmd("--algo", "ppo", "--env", "RLEnvs/CartPole-v0", "--total-timesteps", "200000",
+                                         "--checkpoint-freq", "1024", "--eval-freq", "0", "--run-dir", str(run_dir)),
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latest = run_dir / "checkpoints" / "latest.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (latest.exists() and json.loads(latest.read_text())["step"] >= 2048):
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    step = json.loads(latest.read_text())["step"]
+    assert step >= 2048 and not (run_dir / "model.zip").exists()
+    result = run(train_cmd("--resume", str(run_dir), "--total-timesteps", str(step + 512)))
+    assert result.returncode == 0, result.stderr
+    assert f"resuming {run_dir} at step {step:,} of {step + 512:,}" in result.stdout
+    state = json.loads((run_dir / "state.json").read_text())
+    assert step + 512 <= state["timesteps"] < step + 512 + 256  # one PPO rollout (8 envs x 32) of slack
+
+
+def test_bad_input_is_refused_before_anything_is_written(tmp_path):
+    cases = [
+        (["--algo", "a2c"], "algo must be one of 'dqn', 'ppo'"),
+        (["--env", "RLEnvs/Nope-v0"], "unknown env 'RLEnvs/Nope-v0'; registered: RLEnvs/GridWorld-v0"),
+        (["--env-kwarg", "slip=2", "--env", "RLEnvs/GridWorld-v0"], r"slip must be in \[0, 1\], got 2"),
+        (["--set", "learning_rat=0.1"], r"unknown ppo hyperparameter\(s\) \['learning_rat'\] in --set"),
+        (["--algo", "dqn", "--env", "RLEnvs/CartPoleContinuous-v0"], "DQN needs a discrete action space"),
+        (["--device", "tpu"], "device must be one of 'auto', 'cpu', 'cuda'"),
+        (["--total-timesteps", "0"], r"total_timesteps must be in \[1, inf\)"),
+    ]
+    for args, message in cases:
+        run_dir = tmp_path / "never"
+        result = run(train_cmd(*args, "--run-dir", str(run_dir)))
+        assert result.returncode == 2 and re.search(message, result.stderr), (args, result.stderr)
+        assert not run_dir.exists()
+
+
+def test_existing_run_dir_and_corrupt_checkpoint(tmp_path):
+    run_dir = tmp_path / "run"
+    assert run(train_cmd("--total-timesteps", "256", "--n-envs", "2", "--checkpoint-freq", "128", "--eval-freq", "0",
+                         "--run-dir", str(run_dir))).returncode == 0
+    config_before = (run_dir / "config.json").read_bytes()
+    result = run(train_cmd("--run-dir", str(run_dir)))
+    assert result.returncode == 2 and "already holds a run; use --resume" in result.stderr
+    latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
+    checkpoint = run_dir / latest["model"]
+    checkpoint.write_bytes(b"not a zip")
+    result = run(train_cmd("--resume", str(run_dir), "--total-timesteps", "1000"))
+    assert result.returncode == 2 and "is not a readable SB3 model file" in result.stderr
+    assert (run_dir / "config.json").read_bytes() == config_before and checkpoint.read_bytes() == b"not a zip"
+    result = run([sys.executable, "-m", "baselines.evaluate", str(tmp_path / "nowhere")])
+    assert result.returncode == 2 and "is not a run directory" in result.stderr
+
+
+def test_loading_never_unpickles_the_file(tmp_path):
+    from stable_baselines3 import PPO
+
+    from baselines.checkpoint import safe_load
+    from baselines.train import make_env
+
+    env = make_env("RLEnvs/CartPole-v0", {})
+    model = PPO("MlpPolicy", env, n_steps=64, batch_size=64, device="cpu")
+    path = tmp_path / "model.zip"
+    model.save(path)
+    assert "observation_space" in serialized_keys(path)
+    # A model whose data holds an extra pickled object: loading it would create a file.
+    marker = tmp_path / "pwned"
+    payload = base64.b64encode(pickle.dumps(_Touch(str(marker)))).decode()
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            if item == "data":
+                content = json.loads(data)
+                content["evil"] = {":type:": "<class 'object'>", ":serialized:": payload}
+                data = json.dumps(content).encode()
+            dst.writestr(item, data)
+    with pytest.raises(CheckpointError, match=r"pickled objects \['evil'\].*refusing to run code"):
+        safe_load(PPO, tampered, model, env, "cpu")
+    assert not marker.exists()
+    loaded = safe_load(PPO, path, model, env, "cpu")
+    assert loaded.num_timesteps == model.num_timesteps
+
+
+class _Touch:
+    """Unpickling this creates a file: the test's stand-in for malicious code."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_watch_a_trained_agent_headless(tmp_path):
+    run_dir = tmp_path / "watched"
+    assert run(train_cmd("--total-timesteps", "256", "--n-envs", "2", "--eval-freq", "0",
+                         "--run-dir", str(run_dir))).returncode == 0
+    from baselines.watch import watch
+
+    board = watch(run_dir, "RLEnvs/CartPole-v0", fps=1000, max_frames=30)
+    assert board.steps + sum(board.finished_returns) == 30  # +1 per step on the cart-pole
+    with pytest.raises(ValueError, match="was trained on RLEnvs/CartPole-v0, not RLEnvs/GridWorld-v0"):
+        watch(run_dir, "RLEnvs/GridWorld-v0", max_frames=1)
