@@ -32,11 +32,15 @@ class DQN(SB3DQN):
         for _ in range(gradient_steps):
             data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
             discounts = data.discounts if data.discounts is not None else self.gamma
+            # One forward pass of the online network over s and s' (cheaper than two on a CPU);
+            # only the s half takes part in the gradient.
+            n = data.observations.shape[0]
+            online = self.q_net(th.cat([data.observations, data.next_observations]))
             with th.no_grad():
-                best_next = self.q_net(data.next_observations).argmax(dim=1, keepdim=True)
+                best_next = online[n:].argmax(dim=1, keepdim=True)
                 next_q = th.gather(self.q_net_target(data.next_observations), dim=1, index=best_next)
                 target = data.rewards + (1 - data.dones) * discounts * next_q
-            current = th.gather(self.q_net(data.observations), dim=1, index=data.actions.long())
+            current = th.gather(online[:n], dim=1, index=data.actions.long())
             loss = F.smooth_l1_loss(current, target)
             losses.append(loss.item())
             self.policy.optimizer.zero_grad()

@@ -35,14 +35,14 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
     """(model, VecEnv, config) of a run, the model loaded without unpickling anything."""
     import warnings
 
-    from baselines.train import TrainArgs, build_model, make_vec_env, resolve_device, run_hyperparams
+    from baselines.train import TrainArgs, build_model, make_vec_env, resolve_device
 
     try:
         config = json.loads((run_dir / "config.json").read_text())
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{run_dir} is not a run directory (no readable config.json): {error}") from error
     args = TrainArgs(**config["args"])
-    params = run_hyperparams(args)
+    params = config["hyperparams"]  # as trained, even if the YAML files changed since
     path = run_dir / f"{model_name}.zip"
     if not path.exists():
         raise CheckpointError(f"{path} does not exist (models here: {sorted(p.name for p in run_dir.glob('*.zip'))})")

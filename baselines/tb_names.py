@@ -15,7 +15,7 @@ RENAMES = {
     "train/approx_kl": "losses/approx_kl",
     "train/clip_fraction": "losses/clipfrac",
     "train/explained_variance": "losses/explained_variance",
-    "train/loss": "losses/td_loss",
+    "train/loss": "losses/loss",  # PPO: the total loss; DQN: the TD (Huber) loss
     "train/learning_rate": "charts/learning_rate",
     "rollout/exploration_rate": "charts/epsilon",
     "time/fps": "charts/SPS",

@@ -60,6 +60,11 @@ def run_hyperparams(args: TrainArgs) -> dict[str, Any]:
     return {**params, **args.overrides}
 
 
+def stored_hyperparams(run_dir: Path) -> dict[str, Any]:
+    """A run's hyperparameters as it was started (a resume must not pick up later YAML edits)."""
+    return json.loads((run_dir / "config.json").read_text())["hyperparams"]
+
+
 def resolve_device(device: str) -> str:
     import torch
 
@@ -147,7 +152,7 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
     args.algo = check_choice("algo", args.algo, ("dqn", "ppo"))
     if args.env not in rl_envs.env_ids():
         raise ConfigError(f"unknown env {args.env!r}; registered: {', '.join(rl_envs.env_ids())}")
-    params = run_hyperparams(args)
+    params = stored_hyperparams(resume) if resume is not None else run_hyperparams(args)
     total = check_number("total_timesteps", args.total_timesteps if args.total_timesteps is not None
                          else int(float(params["n_timesteps"])), low=1, integer=True)
     n_envs = check_number("n_envs", args.n_envs if args.n_envs is not None else int(params.get("n_envs", 1)),

@@ -85,16 +85,15 @@ class TabularEnv(gym.Env[int, int]):
         frame = self.render_rgb()
         if self.render_mode == "rgb_array":
             return frame
-        from rl_envs.window import Window
+        from rl_envs.window import show_human
 
-        self._window = self._window or Window(f"rl-envs: {type(self).__name__}")
-        self._window.show(frame, self.metadata["render_fps"])
+        show_human(self, frame, f"rl-envs: {type(self).__name__}", self.metadata["render_fps"])
         return None
 
     def close(self) -> None:
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+        from rl_envs.window import close_window
+
+        close_window(self)
 
     # --- the engine --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[int, dict]:

@@ -36,3 +36,17 @@ class Window:
             self.pg.display.quit()
         self.screen = None
         self.closed = True
+
+
+def show_human(env: object, frame: np.ndarray, title: str, fps: float | None) -> None:
+    """The ``human`` render mode: show ``frame`` in the env's window (opened on first use)."""
+    window = getattr(env, "_window", None) or Window(title)
+    env._window = window
+    window.show(frame, fps)
+
+
+def close_window(env: object) -> None:
+    window = getattr(env, "_window", None)
+    if window is not None:
+        window.close()
+        env._window = None

@@ -66,8 +66,8 @@ t = time.time(); model.learn(int(float(p["n_timesteps"]))); print(time.time() - 
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| env | algo | variant | seeds solved (>= 475) | steps | wall s (mean) | greedy return mean +- std (per seed) |",
-             "|-----|------|---------|----------------------|------:|--------------:|--------------------------------------|"]
+    lines = ["| env | algo | variant | seeds solved (>= 475) | steps | train wall s (mean) | greedy return mean +- std (per seed) |",
+             "|-----|------|---------|----------------------|------:|--------------------:|--------------------------------------|"]
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["env"], row["algo"], row["variant"]), []).append(row)
@@ -78,6 +78,29 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {env} | {algo} | {variant} | {solved}/{len(runs)} | {runs[0]['timesteps']:,} | {wall:.0f} | "
                      f"{per_seed} |")
     return "\n".join(lines)
+
+
+MARIO_RUN = RUNS / "RLEnvs_Mario-v0__ppo__0"
+MARIO_COMMAND = ("python -m baselines.train --algo ppo --env RLEnvs/Mario-v0 --env-kwarg state=dqn --env-kwarg actions=simple "
+                 "--env-kwarg reward=progress --env-kwarg noop_max=30 --max-minutes 27 --eval-freq 0 --run-dir "
+                 "runs/baselines/RLEnvs_Mario-v0__ppo__0 && python -m baselines.evaluate runs/baselines/RLEnvs_Mario-v0__ppo__0 "
+                 "--random-baseline")
+
+
+def mario_lines() -> str:
+    """The Mario PPO run (trained separately: a 27-minute budget) against a random agent."""
+    path = MARIO_RUN / "eval.json"
+    if not path.exists():
+        return f"Mario PPO: not run yet (`{MARIO_COMMAND}`)."
+    r = json.loads(path.read_text())
+    agent, rand = r["task"], r["random"]["task"]
+    return ("| Mario-v0 (state dqn, simple actions, progress reward) | steps | train minutes | x_pos max (mean of 10) | "
+            "flag rate | return |\n|---|---:|---:|---:|---:|---:|\n"
+            f"| PPO, greedy | {r['timesteps']:,} | {r['wall_seconds'] / 60:.1f} | {agent['x_pos_max_mean']:.0f} | "
+            f"{agent['flag_rate']:.1f} | {r['return_mean']:.0f} +- {r['return_std']:.0f} |\n"
+            f"| random agent | | | {rand['x_pos_max_mean']:.0f} | {rand['flag_rate']:.1f} | "
+            f"{r['random']['return_mean']:.0f} +- {r['random']['return_std']:.0f} |\n\n"
+            f"Command: `{MARIO_COMMAND}`.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 if (run_dir / "eval.json").exists():
                     result = json.loads((run_dir / "eval.json").read_text())
                     rows.append({**result, "variant": " ".join(overrides + env_kwargs) or "default"})
-    text = table(rows)
+    text = table(rows) + "\n\n" + mario_lines()
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, CPU only"
     if not args.no_reference and not args.table_only:
         refs = {algo: reference_seconds(algo) for algo in ("ppo", "dqn")}

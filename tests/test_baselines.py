@@ -201,3 +201,37 @@ def test_watch_a_trained_agent_headless(tmp_path):
     assert board.steps + sum(board.finished_returns) == 30  # +1 per step on the cart-pole
     with pytest.raises(ValueError, match="was trained on RLEnvs/CartPole-v0, not RLEnvs/GridWorld-v0"):
         watch(run_dir, "RLEnvs/GridWorld-v0", max_frames=1)
+
+
+def test_double_dqn_target_uses_the_online_argmax_and_target_values():
+    import torch as th
+
+    from baselines.double_dqn import DQN
+    from baselines.train import make_env
+
+    env = make_env("RLEnvs/CartPole-v0", {})
+    model = DQN("MlpPolicy", env, double_dqn=True, learning_starts=0, buffer_size=1000, batch_size=32,
+                device="cpu", seed=0)
+    model.learn(300)  # fill the buffer and train a little, so online and target networks differ
+    # A target network whose two action outputs are the online network's, swapped: the Double
+    # DQN target is then the online minimum, the vanilla target the online maximum.
+    state = {k: v.clone() for k, v in model.q_net.state_dict().items()}
+    last = [k for k in state if k.endswith("weight")][-1].rsplit(".", 1)[0]
+    state[f"{last}.weight"], state[f"{last}.bias"] = state[f"{last}.weight"].flip(0), state[f"{last}.bias"].flip(0)
+    model.q_net_target.load_state_dict(state)
+    data = model.replay_buffer.sample(32)
+    model.replay_buffer.sample = lambda *args, **kwargs: data  # train() on this very batch
+    with th.no_grad():
+        online_next = model.q_net(data.next_observations)
+        target_next = model.q_net_target(data.next_observations)
+        current = model.q_net(data.observations).gather(1, data.actions.long())
+    double = target_next.gather(1, online_next.argmax(dim=1, keepdim=True))
+    vanilla = target_next.max(dim=1, keepdim=True).values
+    assert not th.allclose(double, vanilla)  # the two targets really differ on this batch
+
+    def huber(next_q):
+        return th.nn.functional.smooth_l1_loss(current, data.rewards + (1 - data.dones) * model.gamma * next_q).item()
+
+    model.train(gradient_steps=1, batch_size=32)
+    assert model.logger.name_to_value["train/loss"] == pytest.approx(huber(double), rel=1e-5)
+    assert model.logger.name_to_value["train/loss"] != pytest.approx(huber(vanilla), rel=1e-3)

@@ -175,7 +175,7 @@ def test_step_limit_is_real():
     ({"end_on": "never"}, ValueError, "end_on must be one of 'life', 'game_over'"),
     ({"sticky_actions": 1.0}, ValueError, r"sticky_actions must be in \[0, 1\)"),
     ({"markov": "yes"}, TypeError, "markov must be a bool"),
-    ({"level": "1-1"}, TypeError, "unknown option 'level' for make_mario; valid options: state, actions"),
+    ({"level": "1-1"}, TypeError, "unknown option 'level' for MarioEnv; valid options: state, actions"),
 ])
 def test_bad_options(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -227,16 +227,15 @@ class CartPoleEnv(gym.Env):
         frame = rasterise(self.state[0:1], self.state[2:3], 2 * self.physics.length, RENDER_CANVAS)[0]
         if self.render_mode == "rgb_array":
             return frame
-        from rl_envs.window import Window
+        from rl_envs.window import show_human
 
-        self._window = self._window or Window("rl-envs: cart-pole")
-        self._window.show(frame, self.metadata["render_fps"])
+        show_human(self, frame, "rl-envs: cart-pole", self.metadata["render_fps"])
         return None
 
     def close(self) -> None:
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+        from rl_envs.window import close_window
+
+        close_window(self)
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """Left/right arrows; continuous: full force while held (no key: no force)."""

@@ -21,7 +21,7 @@ from nes_py.nes_env import (
 
 from rl_envs.mario.actions import ACTION_DESIGNS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
-from rl_envs.mario.rewards import DESIGNS, RewardDesign, Snapshot, components, design_values, resolve
+from rl_envs.mario.rewards import RewardDesign, Snapshot, components, design_values, resolve
 from rl_envs.options import check_bool, check_choice, check_number, known_options
 
 STATE_DESIGNS = ("ram", "pixels", "pixels_pair", "dqn")
@@ -194,6 +194,7 @@ class MarioEnv(gym.Env):
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": NES_FPS, "turn_based": False}
 
+    @known_options
     def __init__(
         self,
         state: str = "ram",
@@ -345,16 +346,15 @@ class MarioEnv(gym.Env):
         frame = self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)
         if self.render_mode == "rgb_array":
             return frame
-        from rl_envs.window import Window
+        from rl_envs.window import show_human
 
-        self._window = self._window or Window("rl-envs: Super Mario Bros")
-        self._window.show(frame, NES_FPS)
+        show_human(self, frame, "rl-envs: Super Mario Bros", NES_FPS)
         return None
 
     def close(self) -> None:
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+        from rl_envs.window import close_window
+
+        close_window(self)
         if self.emulator._env is not None:  # nes-py refuses to close twice
             self.emulator.close()
 
@@ -371,25 +371,13 @@ class MarioEnv(gym.Env):
                 for buttons, action in self.action_design.actions_with_buttons().items() if buttons}
 
 
-@known_options
-def make_mario(
-    state: str = "ram",
-    actions: str = "simple",
-    reward: RewardDesign = "progress",
-    markov: bool = True,
-    stage: str = "1-1",
-    frame_skip: int | None = None,
-    end_on: str = "life",
-    noop_max: int = 0,
-    sticky_actions: float = 0.0,
-    render_mode: str | None = None,
-) -> gym.Env:
-    """The entry point of RLEnvs/Mario-v0: :class:`MarioEnv` plus Gymnasium's wrappers for the
-    pixel designs (``ResizeObservation`` to 84x84 and ``FrameStackObservation``)."""
-    env: gym.Env = MarioEnv(state, actions, reward, markov, stage, frame_skip, end_on, noop_max, sticky_actions,
-                            render_mode)
-    if env.state_design == "pixels_pair" and markov:
-        env = FrameStackObservation(env, 2)
-    elif env.state_design == "dqn":
-        env = FrameStackObservation(ResizeObservation(env, DQN_SIZE), DQN_STACK if markov else 1)
-    return env
+def make_mario(**options: Any) -> gym.Env:
+    """The entry point of RLEnvs/Mario-v0: :class:`MarioEnv` (whose docstring lists the options)
+    plus Gymnasium's wrappers for the pixel designs (``ResizeObservation`` to 84x84 and
+    ``FrameStackObservation``)."""
+    base = MarioEnv(**options)
+    if base.state_design == "pixels_pair" and base.markov:
+        return FrameStackObservation(base, 2)
+    if base.state_design == "dqn":
+        return FrameStackObservation(ResizeObservation(base, DQN_SIZE), DQN_STACK if base.markov else 1)
+    return base

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 from itertools import product
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
