@@ -50,7 +50,7 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
     device = resolve_device("auto")
     with warnings.catch_warnings():  # a 1-env copy of the model only lends its objects to the loader
         warnings.simplefilter("ignore", UserWarning)
-        fresh = build_model(args, params, venv, device, run_dir)
+        fresh = build_model(args, params, venv, device)
     return safe_load(algo_class(args.algo), path, fresh, venv, device), venv, config
 
 

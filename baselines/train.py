@@ -100,7 +100,7 @@ def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any]
     return venv
 
 
-def build_model(args: TrainArgs, params: dict[str, Any], venv: Any, device: str, run_dir: Path) -> Any:
+def build_model(args: TrainArgs, params: dict[str, Any], venv: Any, device: str) -> Any:
     cls = algo_class(args.algo)
     return cls(params["policy"], venv, seed=args.seed, device=device, verbose=0, **algo_kwargs(params))
 
@@ -165,7 +165,7 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
 
     # --- environment and model ------------------------------------------------------------------
     venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed)
-    model = build_model(args, params, venv, device, run_dir)
+    model = build_model(args, params, venv, device)
     if resume is not None:
         from baselines.callbacks import latest_checkpoint
 

@@ -32,7 +32,7 @@ class Window:
             self.clock.tick(fps)
 
     def close(self) -> None:
-        if not self.closed or self.screen is not None:
+        if self.screen is not None:
             self.pg.display.quit()
         self.screen = None
         self.closed = True
