@@ -31,6 +31,14 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     raise ValueError(f"{name} must be one of {shown}; got {value!r}")
 
 
+def check_render_mode(render_mode: Any, modes: Iterable[str]) -> str | None:
+    """Return ``render_mode`` if it is None or one of ``modes``; raise ValueError listing them otherwise."""
+    modes = list(modes)
+    if render_mode is not None and render_mode not in modes:
+        raise ValueError(f"render_mode must be one of {modes} or None; got {render_mode!r}")
+    return render_mode
+
+
 def check_number(
     name: str,
     value: Any,

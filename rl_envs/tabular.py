@@ -17,6 +17,8 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
+from rl_envs.options import check_render_mode
+
 Transition = tuple[float, int, float, bool]
 Model = list[list[list[Transition]]]
 
@@ -46,15 +48,13 @@ class TabularEnv(gym.Env[int, int]):
         num_observations: int,
         render_mode: str | None,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}")
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.P = P
         self.nS = len(P)
         self.nA = len(self.Actions)
         self.initial_distribution = initial_distribution
         self.action_space = spaces.Discrete(self.nA)
         self.observation_space = spaces.Discrete(num_observations)
-        self.render_mode = render_mode
         # Cumulative probabilities per (s, a), so sampling is one searchsorted.
         self._cumulative = [[np.cumsum([t[0] for t in P[s][a]]) for a in range(self.nA)] for s in range(self.nS)]
         self.s: int | None = None

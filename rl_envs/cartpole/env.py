@@ -24,7 +24,7 @@ from rl_envs.cartpole.physics import (
     step_state,
 )
 from rl_envs.cartpole.raster import Canvas, rasterise
-from rl_envs.options import check_bool, known_options
+from rl_envs.options import check_bool, check_render_mode, known_options
 from rl_envs.rng import child_generator
 from rl_envs.tabular import InvalidActionError
 
@@ -165,17 +165,14 @@ class CartPoleEnv(gym.Env):
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
         self.continuous = check_bool("continuous", continuous)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.observation_space = self.config.space()
         # Real-time play: the continuous cart coasts with no key held; the discrete one waits.
         self.metadata = {**self.metadata, "noop_action": np.zeros(1, np.float32) if self.continuous else None}
         # The default observation is built without the batch machinery: the single env's speed
         # is measured against Gymnasium's.
-        self._plain = self.config.kind == "state" and self.config.markov and self.config.frame_stack == 1 \
-            and self.config.obs_noise == 0
+        self._plain = self.config.plain_state
         self._stack = FrameStack(self.config, 1)
         self.state: np.ndarray | None = None
         self._fell = False

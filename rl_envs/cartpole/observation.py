@@ -59,6 +59,11 @@ class ObservationConfig:
         return cls(kind, markov, frame_stack, Canvas(*pixel_size, pixel_color), obs_noise, pole_length_m)
 
     @property
+    def plain_state(self) -> bool:
+        """The default observation (the whole state, one frame, no noise): a copy of the state."""
+        return self.kind == "state" and self.markov and self.frame_stack == 1 and self.obs_noise == 0
+
+    @property
     def features(self) -> tuple[int, ...]:
         return MARKOV_FEATURES if self.markov else POSITION_FEATURES
 

@@ -33,7 +33,7 @@ from rl_envs.cartpole.physics import (
     step_state,
 )
 from rl_envs.cartpole.raster import rasterise
-from rl_envs.options import check_bool, check_number, known_options
+from rl_envs.options import check_bool, check_render_mode, check_number, known_options
 from rl_envs.rng import BufferedStreams, child_generator, env_generators
 
 
@@ -79,16 +79,13 @@ class CartPoleVectorEnv(VectorEnv):
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
         self.continuous = check_bool("continuous", continuous)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.single_action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.single_observation_space = self.config.space()
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self._stack = FrameStack(self.config, self.num_envs)
-        self._plain = self.config.kind == "state" and self.config.markov and self.config.frame_stack == 1 \
-            and self.config.obs_noise == 0
+        self._plain = self.config.plain_state
         self.state: np.ndarray | None = None
         self.steps = np.zeros(self.num_envs, dtype=np.int64)
         self.prev_done = np.zeros(self.num_envs, dtype=bool)

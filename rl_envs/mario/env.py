@@ -22,7 +22,7 @@ from nes_py.nes_env import (
 from rl_envs.mario.actions import ACTION_DESIGNS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
 from rl_envs.mario.rewards import RewardDesign, Snapshot, components, design_values, resolve
-from rl_envs.options import check_bool, check_choice, check_number, known_options
+from rl_envs.options import check_bool, check_render_mode, check_choice, check_number, known_options
 
 STATE_DESIGNS = ("ram", "pixels", "pixels_pair", "dqn")
 END_ON = ("life", "game_over")
@@ -220,9 +220,7 @@ class MarioEnv(gym.Env):
         self.end_on = check_choice("end_on", end_on, END_ON)
         self.noop_max = check_number("noop_max", noop_max, low=0, high=MAX_NOOP_START, integer=True)
         self.sticky_actions = check_number("sticky_actions", sticky_actions, low=0.0, high=1.0, high_inclusive=False)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None; got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = self.action_design.space
         self.ram_fields = ram_field_names(self.markov)
         self._ram_out = np.zeros(len(self.ram_fields), np.float32)
