@@ -23,6 +23,7 @@ OWN_KEYS = {
     "frame_stack": "stack the last k observations (SB3's VecFrameStack)",
     "vec_env": "dummy (one process) or subproc (one process per env)",
     "double_dqn": "DQN only: Double DQN targets",
+    "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Constructor arguments the trainer sets itself.

@@ -1,15 +1,17 @@
 """Evaluate a trained run: ``python -m baselines.evaluate RUN_DIR [--episodes 10] [--video]``.
 
-Plays N greedy episodes with the run's final model (or ``--model best``) in the run's own env
-configuration and writes ``eval.json`` in the run directory:
+Plays N greedy episodes (``--stochastic``: sampled actions) with the run's final model (or
+``--model best_model``) in the run's own env configuration and writes ``eval.json`` (or
+``--output NAME``) in the run directory:
 
 | field | meaning |
 |-------|---------|
 | ``env``, ``algo``, ``env_kwargs``, ``model``, ``episodes``, ``seed`` | what was evaluated |
 | ``return_mean``, ``return_std``, ``returns`` | greedy return per episode (the training reward) |
 | ``length_mean``, ``lengths`` | steps per episode |
-| ``design_returns`` | envs with several reward designs (Mario): mean return under every design |
-| ``task`` | Mario: ``x_pos_max_mean``, ``flag_rate``, ``score_mean`` |
+| ``deterministic`` | true: greedy actions; false (``--stochastic``): actions sampled from the policy |
+| ``design_returns`` | envs with several reward designs: mean return under every design |
+| ``task`` | the env's task metrics, mean over episodes (Mario: ``x_pos`` furthest x reached, ``flag`` flag rate, ``score``) |
 | ``timesteps``, ``wall_seconds`` | training steps and wall time of the run |
 | ``random`` | with ``--random-baseline``: the same fields for uniformly random actions |
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
 from baselines.config import ConfigError, algo_class
+from baselines.episodes import mean_of, run_episodes, task_metrics
 
 
 def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None = None,
@@ -54,38 +57,25 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
     return safe_load(algo_class(args.algo), path, fresh, venv, device), venv, config
 
 
-def run_episodes(model: Any, venv: Any, episodes: int) -> dict[str, Any]:
-    """Greedy episodes on a 1-env VecEnv; per-episode returns, lengths, design returns, task metrics."""
-    returns, lengths, designs, tasks = [], [], [], []
-    obs = venv.reset()
-    ret, length, design, x_max = 0.0, 0, {}, 0
-    while len(returns) < episodes:
-        action, _ = model.predict(obs, deterministic=True)
-        obs, reward, done, infos = venv.step(action)
-        info = infos[0]
-        ret, length = ret + float(reward[0]), length + 1
-        for name, value in info.get("reward_designs", {}).items():
-            design[name] = design.get(name, 0.0) + float(value)
-        if "x_pos" in info:
-            x_max = max(x_max, int(info["x_pos"]))
-        if done[0]:
-            returns.append(ret)
-            lengths.append(length)
-            designs.append(design)
-            if "x_pos" in info:
-                tasks.append({"x_pos_max": x_max, "flag": bool(info.get("flag_get")), "score": info.get("score", 0)})
-            ret, length, design, x_max = 0.0, 0, {}, 0
+def episode_summary(records: list[dict[str, float]], metrics: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """The eval.json fields of a list of episode records (see the table above)."""
+    returns, lengths = [r["return"] for r in records], [int(r["length"]) for r in records]
+    means = mean_of(records)
     result: dict[str, Any] = {
-        "episodes": episodes, "return_mean": float(np.mean(returns)), "return_std": float(np.std(returns)),
+        "episodes": len(records), "return_mean": float(np.mean(returns)), "return_std": float(np.std(returns)),
         "returns": returns, "length_mean": float(np.mean(lengths)), "lengths": lengths,
     }
-    if designs and designs[0]:
-        result["design_returns"] = {name: float(np.mean([d[name] for d in designs])) for name in designs[0]}
-    if tasks:
-        result["task"] = {"x_pos_max_mean": float(np.mean([t["x_pos_max"] for t in tasks])),
-                          "flag_rate": float(np.mean([t["flag"] for t in tasks])),
-                          "score_mean": float(np.mean([t["score"] for t in tasks]))}
+    designs = {k.removeprefix("return/"): v for k, v in means.items() if k.startswith("return/")}
+    if designs:
+        result["design_returns"] = designs
+    if metrics:
+        result["task"] = {name: means[name] for name in metrics if name in means}
     return result
+
+
+def play_episodes(agent: Any, venv: Any, env_id: str, episodes: int, deterministic: bool = True) -> dict[str, Any]:
+    metrics = task_metrics(env_id)
+    return episode_summary(run_episodes(agent, venv, episodes, metrics, deterministic), metrics)
 
 
 class RandomAgent:
@@ -100,19 +90,21 @@ class RandomAgent:
 
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,
-             seed: int = 1_000_000, random_baseline: bool = False) -> dict[str, Any]:
+             seed: int = 1_000_000, random_baseline: bool = False, stochastic: bool = False,
+             output: str = "eval.json") -> dict[str, Any]:
     model, venv, config = load_run(run_dir, model_name, render_mode="rgb_array" if video else None, seed=seed)
     if video:
         record_video(run_dir, model, config)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
-              "model": model_name, "seed": seed, **run_episodes(model, venv, episodes)}
+              "model": model_name, "seed": seed, "deterministic": not stochastic,
+              **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=not stochastic)}
     if random_baseline:
-        result["random"] = run_episodes(RandomAgent(venv.action_space, seed), venv, episodes)
+        result["random"] = play_episodes(RandomAgent(venv.action_space, seed), venv, config["args"]["env"], episodes)
     state_path = run_dir / "state.json"
     if state_path.exists():
         result.update(json.loads(state_path.read_text()))
     result["machine"] = config.get("machine", {})
-    atomic_write_json(run_dir / "eval.json", result)
+    atomic_write_json(run_dir / output, result)
     venv.close()
     return result
 
@@ -153,16 +145,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", action="store_true", help="record one episode (RecordVideo) into RUN_DIR/videos")
     parser.add_argument("--random-baseline", action="store_true",
                         help="also play the same number of episodes with random actions (eval.json: random)")
+    parser.add_argument("--stochastic", action="store_true", help="sample actions from the policy instead of greedy")
+    parser.add_argument("--output", default="eval.json", help="file name in RUN_DIR for the results (default eval.json)")
     args = parser.parse_args(argv)
+    if Path(args.output).name != args.output or not args.output.endswith(".json"):
+        parser.error(f"--output must be a file name ending in .json (written inside RUN_DIR), got {args.output!r}")
     if args.episodes < 1:
         parser.error(f"--episodes must be >= 1, got {args.episodes}")
     try:
-        result = evaluate(args.run_dir, args.episodes, args.model, args.video, random_baseline=args.random_baseline)
+        result = evaluate(args.run_dir, args.episodes, args.model, args.video, random_baseline=args.random_baseline,
+                          stochastic=args.stochastic, output=args.output)
     except (CheckpointError, ConfigError) as error:
         print(f"rl-envs-evaluate: error: {error}", file=sys.stderr)
         return 2
-    print(f"{result['env']} {result['algo']}: greedy return {result['return_mean']:.1f} +- {result['return_std']:.1f} "
-          f"over {result['episodes']} episodes; written to {args.run_dir / 'eval.json'}")
+    kind = "stochastic" if args.stochastic else "greedy"
+    print(f"{result['env']} {result['algo']}: {kind} return {result['return_mean']:.1f} +- {result['return_std']:.1f} "
+          f"over {result['episodes']} episodes; written to {args.run_dir / args.output}")
     for label, part in (("agent", result), ("random", result.get("random"))):
         if part and "task" in part:
             print(f"  {label}: " + ", ".join(f"{k} {v:.3g}" for k, v in part["task"].items()))

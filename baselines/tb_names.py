@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import KVWriter
 
 # SB3 key -> CleanRL name.
@@ -36,15 +35,3 @@ class CleanRLNames(KVWriter):
 
     def close(self) -> None:
         pass  # the wrapped writer is closed by the logger that owns it
-
-
-class EpisodeStats(BaseCallback):
-    """Each finished episode's return and length (from SB3's Monitor) as charts/episodic_*."""
-
-    def _on_step(self) -> bool:
-        for info in self.locals.get("infos", []):
-            episode = info.get("episode")
-            if episode is not None:
-                self.logger.record_mean("charts/episodic_return", float(episode["r"]))
-                self.logger.record_mean("charts/episodic_length", float(episode["l"]))
-        return True

@@ -5,7 +5,9 @@
 (SB3's ``learn`` with checkpoint, evaluation and logging callbacks). Runs land in
 ``runs/{env}__{algo}__{seed}__{time}/``: ``config.json``, TensorBoard logs in ``tb/``,
 atomic checkpoints in ``checkpoints/`` (``--resume RUN_DIR`` continues from the last one),
-``best_model.zip`` from periodic greedy evaluation, ``model.zip`` at the end.
+``best_model.zip`` from periodic greedy evaluation, ``episodes.jsonl`` (every training episode:
+env step, return, return under every reward design, task metrics), ``progress.json`` while it
+runs, ``model.zip`` and ``state.json`` (steps, wall seconds) at the end.
 """
 
 from __future__ import annotations
@@ -86,15 +88,26 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | None = 
     return gym.make(env_id, render_mode=render_mode, **env_kwargs)
 
 
+def scale_reward(reward: float, scale: float) -> float:
+    return reward * scale
+
+
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any], n_envs: int, seed: int,
-                 render_mode: str | None = None) -> Any:
-    """SB3 VecEnv of ``n_envs`` Monitor-wrapped envs, frame-stacked as the hyperparameters say."""
+                 render_mode: str | None = None, training: bool = False) -> Any:
+    """SB3 VecEnv of ``n_envs`` Monitor-wrapped envs, frame-stacked as the hyperparameters say.
+
+    ``training``: apply ``reward_scale`` (outside the Monitor, so logged returns are the env's own).
+    """
     from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecFrameStack
 
     vec_cls = SubprocVecEnv if params.get("vec_env") == "subproc" and n_envs > 1 else DummyVecEnv
+    wrapper = None
+    scale = float(params.get("reward_scale", 1.0))
+    if training and scale != 1.0:
+        wrapper = partial(gym.wrappers.TransformReward, func=partial(scale_reward, scale=scale))
     venv = sb3_make_vec_env(partial(make_env, env_id, env_kwargs, render_mode), n_envs=n_envs, seed=seed,
-                            vec_env_cls=vec_cls)
+                            vec_env_cls=vec_cls, wrapper_class=wrapper)
     if int(params.get("frame_stack") or 1) > 1:
         venv = VecFrameStack(venv, n_stack=int(params["frame_stack"]))
     return venv
@@ -124,13 +137,13 @@ def configure_logger(model: Any, run_dir: Path) -> None:
     model.set_logger(Logger(str(run_dir), [tensorboard, CleanRLNames(tensorboard)]))
 
 
-def callbacks(args: TrainArgs, params: dict[str, Any], run_dir: Path, n_envs: int) -> list:
+def callbacks(args: TrainArgs, params: dict[str, Any], run_dir: Path, n_envs: int, total: int) -> list:
     from stable_baselines3.common.callbacks import EvalCallback
 
-    from baselines.callbacks import AtomicCheckpoint
-    from baselines.tb_names import EpisodeStats
+    from baselines.callbacks import AtomicCheckpoint, EpisodeLog, ProgressFile
 
-    result = [EpisodeStats(), AtomicCheckpoint(run_dir, args.checkpoint_freq, args.save_replay_buffer)]
+    result = [EpisodeLog(run_dir, args.env, n_envs), ProgressFile(run_dir, total),
+              AtomicCheckpoint(run_dir, args.checkpoint_freq, args.save_replay_buffer)]
     if args.max_minutes is not None:
         from baselines.callbacks import StopAfter
 
@@ -164,7 +177,7 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
         raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it")
 
     # --- environment and model ------------------------------------------------------------------
-    venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed)
+    venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed, training=True)
     model = build_model(args, params, venv, device)
     if resume is not None:
         from baselines.callbacks import latest_checkpoint
@@ -189,7 +202,7 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
     # --- loop -------------------------------------------------------------------------------------
     start = time.time()
     if remaining > 0:
-        model.learn(remaining, callback=callbacks(args, params, run_dir, n_envs), reset_num_timesteps=False,
+        model.learn(remaining, callback=callbacks(args, params, run_dir, n_envs, total), reset_num_timesteps=False,
                     progress_bar=args.progress_bar)
     atomic_write(run_dir / "model.zip", model.save)
     state_path = run_dir / "state.json"

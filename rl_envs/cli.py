@@ -1,4 +1,5 @@
-"""The ``rl-envs`` command: ``rl-envs list``, ``rl-envs play ENV_ID [--kwarg key=value ...]``."""
+"""The ``rl-envs`` command: ``rl-envs list``, ``rl-envs play ENV_ID [--kwarg key=value ...]``,
+``rl-envs compare --env ENV_ID --designs a,b ...`` (see ``rl-envs compare --help``)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--zoom", type=float, default=1.0, help="window scale")
     play.add_argument("--fps", type=float, default=None, help="frames per second (default: the env's)")
     play.add_argument("--agent", metavar="RUN_DIR", help="watch a trained agent (a baselines.train run) instead")
+    sub.add_parser("compare", help="train and compare reward designs (rl-envs compare --help)", add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["compare"]:  # its own parser (baselines.compare.cli), options and help
+        from baselines.compare.cli import main as compare_main
+
+        return compare_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "list":

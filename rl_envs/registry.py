@@ -22,6 +22,12 @@ class Entry:
     kwargs: dict[str, Any] = field(default_factory=dict)
     vector_entry_point: str | None = None
     play_kwargs: dict[str, Any] = field(default_factory=dict)  # defaults for `rl-envs play`
+    # "module:NAME" of the env's reward designs (``reward=`` option), imported only when asked.
+    designs: str | None = None
+    # Task metrics read from the last step's info: name -> (info key, "max" over the episode or "last").
+    task_metrics: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # What reward-design comparisons rank runs by: a task metric or "return/<design>".
+    compare_metric: str | None = None
 
     @property
     def id(self) -> str:
@@ -29,17 +35,21 @@ class Entry:
 
 
 ENTRIES: tuple[Entry, ...] = (
-    Entry("GridWorld-v0", "rl_envs.grid.env:GridWorldEnv", max_episode_steps=100),
+    Entry("GridWorld-v0", "rl_envs.grid.env:GridWorldEnv", max_episode_steps=100,
+          designs="rl_envs.grid.rewards:DESIGNS", compare_metric="return/step_cost"),
     Entry(
         "CheeseMaze-v0",
         "rl_envs.grid.env:GridWorldEnv",
         max_episode_steps=200,
         kwargs={"layout": "cheese_maze", "step_reward": 0.0},
+        designs="rl_envs.grid.rewards:DESIGNS",
+        compare_metric="return/step_cost",
     ),
     Entry("CambridgePub-v0", "rl_envs.pub.env:CambridgePubEnv", max_episode_steps=50),
     *(
         Entry(name, "rl_envs.cartpole.env:CartPoleEnv", max_episode_steps=500, kwargs=kwargs,
-              vector_entry_point="rl_envs.cartpole.vector:CartPoleVectorEnv")
+              vector_entry_point="rl_envs.cartpole.vector:CartPoleVectorEnv",
+              designs="rl_envs.cartpole.rewards:DESIGNS", compare_metric="return/alive")
         for name, kwargs in (
             ("CartPole-v0", {}),
             ("CartPoleNoVelocity-v0", {"markov": False}),
@@ -48,7 +58,9 @@ ENTRIES: tuple[Entry, ...] = (
         )
     ),
     Entry("Mario-v0", "rl_envs.mario.env:make_mario", max_episode_steps=10_000,
-          vector_entry_point="rl_envs.mario.vector:make_vector", play_kwargs={"actions": "nes", "frame_skip": 1}),
+          vector_entry_point="rl_envs.mario.vector:make_vector", play_kwargs={"actions": "nes", "frame_skip": 1},
+          designs="rl_envs.mario.rewards:DESIGNS", compare_metric="x_pos",
+          task_metrics={"x_pos": ("x_pos", "max"), "flag": ("flag_get", "last"), "score": ("score", "last")}),
 )
 
 
@@ -69,6 +81,25 @@ def register_all() -> None:
 def play_kwargs(env_id: str) -> dict[str, Any]:
     """Options `rl-envs play` uses unless the player overrides them (e.g. Mario's whole NES pad)."""
     return next((dict(e.play_kwargs) for e in ENTRIES if e.id == env_id), {})
+
+
+def entry(env_id: str) -> Entry:
+    """The table row of ``env_id``; a ValueError listing the registered ids for any other."""
+    for row in ENTRIES:
+        if row.id == env_id:
+            return row
+    raise ValueError(f"unknown env {env_id!r}; registered: {', '.join(env_ids())}")
+
+
+def reward_designs(env_id: str) -> tuple[str, ...]:
+    """The built-in reward designs of ``env_id`` (its ``reward=`` choices); () for envs with one reward."""
+    path = entry(env_id).designs
+    if path is None:
+        return ()
+    import importlib
+
+    module, _, name = path.partition(":")
+    return tuple(getattr(importlib.import_module(module), name))
 
 
 def env_ids() -> list[str]:

@@ -17,6 +17,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import InvalidAction, ResetNeeded
 
+from rl_envs.designs import Designs, design_values
 from rl_envs.options import check_render_mode
 
 Transition = tuple[float, int, float, bool]
@@ -66,6 +67,9 @@ class TabularEnv(gym.Env[int, int]):
         """The observation of ``state`` (the state itself when Markov)."""
         raise NotImplementedError
 
+    # Named weightings of reward_components (rl_envs.designs), for envs with several designs.
+    DESIGNS: Designs = {}
+
     def reward_components(self, state: int, action: int, next_state: int) -> dict[str, float]:
         """The named terms whose sum is the reward of this transition."""
         raise NotImplementedError
@@ -112,11 +116,10 @@ class TabularEnv(gym.Env[int, int]):
         cumulative = self._cumulative[self.s][a]
         i = min(int(np.searchsorted(cumulative, self.np_random.random(), side="right")), len(cumulative) - 1)
         prob, next_state, reward, terminated = self.P[self.s][a][i]
-        info = {
-            "prob": prob,
-            "state": next_state,
-            "reward_components": self.reward_components(self.s, a, next_state),
-        }
+        parts = self.reward_components(self.s, a, next_state)
+        info = {"prob": prob, "state": next_state, "reward_components": parts}
+        if self.DESIGNS:
+            info["reward_designs"] = design_values(self.DESIGNS, parts)
         self.s, self.last_action = next_state, a
         if self.render_mode == "human":
             self.render()

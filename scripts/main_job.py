@@ -1,9 +1,12 @@
 """The main job (README's first command): solve the tabular environments and draw the results.
 
-Short and CPU-only (well under a minute). It writes, under ``--out`` (default ``results/main``):
+Short and CPU-only (about two minutes on 2 cores). It writes, under ``--out`` (default ``results/main``):
 - ``gridworld_policies.png``: the lecture's contrast, random policy vs optimal policy, with V;
 - ``cheese_maze.png``: what an exploiting and an exploring Q-learner learn in the mouse maze;
-- ``summary.json``: values, policies and the agreement of Q-learning with value iteration.
+- ``summary.json``: values, policies and the agreement of Q-learning with value iteration;
+- ``compare/``: a short reward-design comparison (PPO on the cart-pole, +1 per step alive vs -1 on
+  failure, 2 seeds each, in parallel): learning curves, final bar chart, summary.csv/json.
+  Run again, it reuses the finished runs (``--no-compare`` skips it).
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("results/main"), help="output folder")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-compare", action="store_true", help="skip the reward-design comparison")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -132,9 +136,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Q-learning on {row['env']}: greedy action optimal in {row['greedy_optimal']}/{row['states_visited']} visited states")
     for label, r in summary["cheese_maze"].items():
         print(f"Cheese maze, {label}: greedy return {r['final_greedy_return']:.0f}")
-    print(f"\nDone in {summary['seconds']} s. Results in {args.out.resolve()}/ "
+    comparison = None
+    if not args.no_compare:
+        comparison = reward_comparison(args.out / "compare")
+    print(f"\nDone in {round(time.perf_counter() - start, 1)} s. Results in {args.out.resolve()}/ "
           "(gridworld_policies.png, cheese_maze.png, summary.json)")
+    if comparison is not None:
+        print(f"Reward-design comparison plots: {comparison['files']['learning_curves']} and "
+              f"{comparison['files']['final_metric']}")
     return 0
+
+
+def reward_comparison(out: Path) -> dict:
+    """PPO on the cart-pole with +1 per step vs -1 on failure: 2 seeds each, all cores."""
+    from baselines.compare.cli import compare
+    from baselines.compare.spec import CompareArgs
+
+    print("\nReward designs on RLEnvs/CartPole-v0 (PPO, 2 seeds x 30k steps each):")
+    return compare(CompareArgs(env="RLEnvs/CartPole-v0", designs=["alive", "failure"], algo="ppo", seeds=2,
+                               total_timesteps=30_000, eval_episodes=5, out=str(out), device="cpu"))
 
 
 if __name__ == "__main__":

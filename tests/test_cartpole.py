@@ -41,6 +41,7 @@ def test_same_as_gymnasium_cartpole_v1_for_thousands_of_steps():
     {}, {"markov": False}, {"markov": False, "frame_stack": 3}, {"observation": "pixels"},
     {"observation": "pixels", "markov": False}, {"observation": "pixels", "pixel_color": True, "pixel_size": (40, 60)},
     {"continuous": True}, {"obs_noise": 0.05}, {"gravity": 3.7, "length": 1.0, "tau": 0.01},
+    {"reward": "failure"},
 ])
 def test_vector_env_equals_single_envs_step_for_step(kwargs):
     n = 4
@@ -68,6 +69,20 @@ def test_vector_truncates_at_the_registered_limit():
         if t == 500:
             assert truncated.all() and not terminated.any()
     assert (reward == 0).all() and not truncated.any()  # step 501: the autoreset step
+
+
+def test_reward_designs_alive_and_failure():
+    alive, failure = gym.make("RLEnvs/CartPole-v0"), gym.make("RLEnvs/CartPole-v0", reward="failure")
+    alive.reset(seed=3), failure.reset(seed=3)
+    paid_alive, paid_failure, designs = [], [], []
+    terminated = False
+    while not terminated:  # pushing left until the pole falls
+        _, r_alive, terminated, _, info = alive.step(0)
+        _, r_failure, *_ = failure.step(0)
+        paid_alive.append(r_alive), paid_failure.append(r_failure), designs.append(info["reward_designs"])
+    assert paid_alive == [1.0] * len(paid_alive)
+    assert paid_failure == [0.0] * (len(paid_failure) - 1) + [-1.0]
+    assert designs[-1] == {"alive": 1.0, "failure": -1.0} and designs[0] == {"alive": 1.0, "failure": 0.0}
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -189,7 +204,7 @@ def test_observation_noise_is_seeded_and_leaves_dynamics_alone():
     ({"obs_noise": -0.1}, ValueError, r"obs_noise must be in \[0, 10\]"),
     ({"continuous": "yes"}, TypeError, "continuous must be a bool"),
     ({"render_mode": "ansi"}, ValueError, "render_mode must be one of"),
-    ({"friction": 0.1}, TypeError, "unknown option 'friction'.*valid options: .*markov, observation"),
+    ({"friction": 0.1}, TypeError, "unknown option 'friction'.*valid options: .*markov, reward, observation"),
 ])
 def test_bad_options_name_the_option_and_range(kwargs, error, message):
     with pytest.raises(error, match=message):

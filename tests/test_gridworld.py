@@ -96,12 +96,22 @@ def test_cell_rewards_and_components():
     env = GridWorldEnv(layout=["S +1 T+10"], step_reward=-0.5)
     env.reset(seed=0)
     _, reward, terminated, _, info = env.step(Move.RIGHT)
-    assert (reward, terminated, info["reward_components"]) == (0.5, False, {"step": -0.5, "cell": 1.0})
+    assert (reward, terminated, info["reward_components"]) == (0.5, False, {"step": -0.5, "cell": 1.0, "goal": 0.0})
     _, reward, _, _, _ = env.step(Move.DOWN)  # bump the edge: still on the cheese, paid again
     assert reward == 0.5
     _, reward, terminated, _, info = env.step(Move.RIGHT)
     assert (reward, terminated) == (9.5, True)
-    assert sum(info["reward_components"].values()) == reward
+    assert info["reward_components"] == {"step": -0.5, "cell": 10.0, "goal": 1.0}
+    assert info["reward_designs"] == {"step_cost": 9.5, "goal": 1.0}
+
+
+def test_goal_design_pays_only_the_terminal_and_its_model_agrees():
+    env = GridWorldEnv(layout=["S +1 T+10"], step_reward=-0.5, reward="goal")
+    env.reset(seed=0)
+    rewards = [env.step(Move.RIGHT)[1] for _ in range(2)]
+    assert rewards == [0.0, 1.0]
+    assert env.P[1][Move.RIGHT] == [(1.0, 2, 1.0, True)]
+    assert env.P[0][Move.RIGHT] == [(1.0, 1, 0.0, False)]
 
 
 def test_non_markov_observation_is_local_walls():

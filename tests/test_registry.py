@@ -81,3 +81,26 @@ def test_import_is_light():
 def test_reimport_does_not_reregister(recwarn):
     rl_envs.register_all()
     assert not [w for w in recwarn if "Overriding environment" in str(w.message)]
+
+
+@pytest.mark.parametrize("env_id", rl_envs.env_ids())
+def test_listed_reward_designs_are_the_ones_the_env_reports_and_accepts(env_id):
+    from rl_envs.registry import entry, reward_designs
+
+    designs = reward_designs(env_id)
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    info = env.step(env.action_space.sample())[-1]
+    if not designs:
+        assert "reward_designs" not in info and entry(env_id).compare_metric is None
+        return
+    assert tuple(info["reward_designs"]) == designs
+    metric = entry(env_id).compare_metric
+    assert metric.removeprefix("return/") in designs or metric in entry(env_id).task_metrics
+    if env_id.startswith("RLEnvs/Mario"):
+        return  # every Mario design is built and checked in tests/test_mario.py
+    for design in designs:  # the reward paid is the design's entry of reward_designs
+        env = gym.make(env_id, reward=design)
+        env.reset(seed=0)
+        _, reward, *_, info = env.step(env.action_space.sample())
+        assert reward == info["reward_designs"][design]

@@ -24,7 +24,9 @@ from rl_envs.cartpole.physics import (
     step_state,
 )
 from rl_envs.cartpole.raster import Canvas, rasterise
-from rl_envs.options import check_bool, check_render_mode, known_options
+from rl_envs.cartpole import rewards
+from rl_envs.designs import design_values
+from rl_envs.options import check_bool, check_choice, check_render_mode, known_options
 from rl_envs.rng import child_generator
 from rl_envs.tabular import InvalidActionError
 
@@ -95,8 +97,16 @@ class CartPoleEnv(gym.Env):
     standard deviation to state observations. Dynamics, rewards and episode ends never depend on
     these options.
 
-    ## Rewards
-    +1 for every step, including the one on which the pole falls.
+    ## Rewards (``reward=``)
+    | Design | Pays |
+    |--------|------|
+    | ``"alive"`` (default) | +1 for every step, including the one on which the pole falls (Gymnasium's) |
+    | ``"failure"`` | -1 on the step on which the pole falls or the cart leaves the track, else 0 |
+
+    ``info["reward_components"]`` is ``{"alive": 0 or 1, "failure": 0 or -1}`` and
+    ``info["reward_designs"]`` what every design pays for the step (see
+    :mod:`rl_envs.cartpole.rewards`). The vector version pays the chosen design and returns an
+    empty info (its speed is measured against Gymnasium's).
 
     ## Starting State
     All four state variables uniform in [-0.05, 0.05].
@@ -108,6 +118,7 @@ class CartPoleEnv(gym.Env):
     ## Arguments
     | Argument | Default | Valid |
     |----------|---------|-------|
+    | ``reward`` | ``"alive"`` | ``"alive"``, ``"failure"`` |
     | ``markov`` | True | bool |
     | ``observation`` | ``"state"`` | ``"state"``, ``"pixels"`` |
     | ``frame_stack`` | 2 for Markov pixels, else 1 | 1 to 64 |
@@ -133,6 +144,11 @@ class CartPoleEnv(gym.Env):
     True
     >>> gym.make("RLEnvs/CartPole-v0", markov=False).observation_space.shape
     (2,)
+    >>> env = gym.make("RLEnvs/CartPole-v0", reward="failure")
+    >>> _ = env.reset(seed=0)
+    >>> obs, reward, terminated, truncated, info = env.step(1)
+    >>> reward, info["reward_designs"]
+    (0.0, {'alive': 1.0, 'failure': 0.0})
     >>> gym.make("RLEnvs/CartPolePixels-v0").observation_space.shape
     (84, 84, 2)
 
@@ -146,6 +162,7 @@ class CartPoleEnv(gym.Env):
     def __init__(
         self,
         markov: bool = True,
+        reward: str = "alive",
         observation: str = "state",
         frame_stack: int | None = None,
         pixel_size: Sequence[int] = (84, 84),
@@ -165,6 +182,13 @@ class CartPoleEnv(gym.Env):
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
         self.continuous = check_bool("continuous", continuous)
+        self.reward_design = check_choice("reward", reward, rewards.DESIGNS)
+        # The components take three values only (running, falling now, already down): computed once.
+        self._outcomes = {}
+        for already_down, falls_now in ((False, False), (False, True), (True, False)):
+            parts = rewards.components(already_down, falls_now)
+            designs = design_values(rewards.DESIGNS, parts)
+            self._outcomes[already_down, falls_now] = (parts, designs, designs[self.reward_design])
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.observation_space = self.config.space()
@@ -196,15 +220,15 @@ class CartPoleEnv(gym.Env):
         x, x_dot, theta, theta_dot = step_state(self.state, force, self.physics)
         self.state = np.array((x, x_dot, theta, theta_dot), dtype=np.float64)
         terminated = bool(failed(x, theta))
-        # Gymnasium pays the step on which the pole falls, and nothing for steps after it.
-        reward = 0.0 if self._fell else 1.0
+        parts, designs, reward = self._outcomes[self._fell, terminated and not self._fell]
+        info = {"reward_components": dict(parts), "reward_designs": dict(designs)}
         self._fell = self._fell or terminated
         if self.render_mode == "human":
             self.render()
         if self._plain:
-            return np.array(self.state, dtype=np.float32), reward, terminated, False, {}
+            return np.array(self.state, dtype=np.float32), reward, terminated, False, info
         self._stack.push(self._frame())
-        return self._stack.buffer[0].copy(), reward, terminated, False, {}
+        return self._stack.buffer[0].copy(), reward, terminated, False, info
 
     def _frame(self) -> np.ndarray:
         return self.config.frames(self.state[:, None], self._noise)

@@ -33,7 +33,8 @@ from rl_envs.cartpole.physics import (
     step_state,
 )
 from rl_envs.cartpole.raster import rasterise
-from rl_envs.options import check_bool, check_render_mode, check_number, known_options
+from rl_envs.cartpole import rewards
+from rl_envs.options import check_bool, check_choice, check_render_mode, check_number, known_options
 from rl_envs.rng import BufferedStreams, child_generator, env_generators
 
 
@@ -58,6 +59,7 @@ class CartPoleVectorEnv(VectorEnv):
         num_envs: int = 1,
         max_episode_steps: int = 500,
         markov: bool = True,
+        reward: str = "alive",
         observation: str = "state",
         frame_stack: int | None = None,
         pixel_size: Sequence[int] = (84, 84),
@@ -79,6 +81,7 @@ class CartPoleVectorEnv(VectorEnv):
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
         self.continuous = check_bool("continuous", continuous)
+        self._weights = rewards.DESIGNS[check_choice("reward", reward, rewards.DESIGNS)]
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.single_action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -118,15 +121,15 @@ class CartPoleVectorEnv(VectorEnv):
         terminated = failed(self.state[0], self.state[2])
         self.steps += 1
         truncated = self.steps >= self.max_episode_steps
-        reward = np.ones(self.num_envs, dtype=np.float32)
         restarted = np.flatnonzero(self.prev_done)
         if restarted.size:
             # Next-step autoreset: these envs ended last step; this step starts their next episode.
             self.state[:, restarted] = self._starts.take(restarted).T
             self.steps[restarted] = 0
-            reward[restarted] = 0.0
             terminated[restarted] = False
             truncated[restarted] = False
+        reward = np.asarray(rewards.pay(self._weights, rewards.components(self.prev_done, terminated)),
+                            dtype=np.float32)
         self.prev_done = terminated | truncated
         if self._plain:
             return self.state.T.astype(np.float32), reward, terminated, truncated, {}

@@ -6,6 +6,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from rl_envs.designs import weigh
+from rl_envs.grid import rewards
 from rl_envs.grid.layout import Layout, parse_layout
 from rl_envs.grid.layouts import LAYOUTS
 from rl_envs.options import check_bool, check_choice, check_number, known_options
@@ -72,10 +74,15 @@ class GridWorldEnv(TabularEnv):
     observes 0), so the observation no longer determines the next state's distribution.
     Dynamics, rewards and episode ends are unchanged.
 
-    ## Rewards
-    Every transition pays ``step_reward`` (default -1) plus the reward of the cell it ends on
-    (0 for plain cells, ``n`` for ``T+n`` and ``+n`` cells). ``info["reward_components"]`` is
-    ``{"step": step_reward, "cell": cell reward}``.
+    ## Rewards (``reward=``)
+    | Design | Pays |
+    |--------|------|
+    | ``"step_cost"`` (default) | ``step_reward`` (default -1) on every transition plus the reward of the cell it ends on (0 for plain cells, ``n`` for ``T+n`` and ``+n`` cells) |
+    | ``"goal"`` | 1 on entering a terminal cell, 0 otherwise |
+
+    ``info["reward_components"]`` is ``{"step": step_reward, "cell": cell reward, "goal": 0 or 1}``
+    and ``info["reward_designs"]`` what every design pays for the step
+    (see :mod:`rl_envs.grid.rewards`).
 
     ## Starting State
     Uniform over the ``S`` cells, or over every free non-terminal cell if the layout has none
@@ -95,7 +102,8 @@ class GridWorldEnv(TabularEnv):
     | Argument | Default | Meaning |
     |----------|---------|---------|
     | ``layout`` | ``"lecture_3x4"`` | list of row strings, or a name: ``"lecture_3x4"``, ``"cheese_maze"`` |
-    | ``step_reward`` | -1.0 | reward of every transition |
+    | ``reward`` | ``"step_cost"`` | reward design: ``"step_cost"`` or ``"goal"`` |
+    | ``step_reward`` | -1.0 | the ``step`` component: paid on every transition |
     | ``slip`` | 0.0 | probability in [0, 1] that a move goes sideways |
     | ``markov`` | True | observe the cell (True) or only the surrounding walls (False) |
     | ``render_mode`` | None | ``"ansi"``, ``"rgb_array"`` or ``"human"`` |
@@ -110,6 +118,8 @@ class GridWorldEnv(TabularEnv):
     (Discrete(12), Discrete(4))
     >>> env.unwrapped.P[1][Move.LEFT]  # one step left of cell 1 is the terminal corner
     [(1.0, 0, -1.0, True)]
+    >>> gym.make("RLEnvs/GridWorld-v0", reward="goal").unwrapped.P[1][Move.LEFT]  # +1 at the goal instead
+    [(1.0, 0, 1.0, True)]
     >>> print(gym.make("RLEnvs/GridWorld-v0", render_mode="ansi").unwrapped.render())
     T . . .
     . . . .
@@ -120,12 +130,14 @@ class GridWorldEnv(TabularEnv):
     """
 
     Actions = Move
+    DESIGNS = rewards.DESIGNS
 
     @known_options
     def __init__(
         self,
         layout: list[str] | str | None = None,
         step_reward: float = -1.0,
+        reward: str = "step_cost",
         slip: float = 0.0,
         markov: bool = True,
         render_mode: str | None = None,
@@ -134,6 +146,7 @@ class GridWorldEnv(TabularEnv):
             layout = LAYOUTS[check_choice("layout", layout, LAYOUTS)]
         self.layout: Layout = parse_layout(LAYOUTS["lecture_3x4"] if layout is None else layout)
         self.step_reward = check_number("step_reward", step_reward)
+        self.reward_design = check_choice("reward", reward, rewards.DESIGNS)
         self.slip = check_number("slip", slip, low=0.0, high=1.0)
         self.markov = check_bool("markov", markov)
         self.nrow, self.ncol = self.layout.shape
@@ -171,8 +184,9 @@ class GridWorldEnv(TabularEnv):
 
     def reward_components(self, state: int, action: int, next_state: int) -> dict[str, float]:
         if self.is_absorbing(state):
-            return {"step": 0.0, "cell": 0.0}
-        return {"step": self.step_reward, "cell": float(self.layout.cell_reward.flat[next_state])}
+            return dict(rewards.ABSORBED)
+        return rewards.components(self.step_reward, float(self.layout.cell_reward.flat[next_state]),
+                                  bool(self.layout.terminal.flat[next_state]))
 
     def _build_model(self) -> Model:
         P: Model = []
@@ -186,7 +200,7 @@ class GridWorldEnv(TabularEnv):
                 outcomes = []
                 for prob, direction in intended:
                     s2 = self.move(s, direction)
-                    reward = sum(self.reward_components(s, a, s2).values())
+                    reward = weigh(self.DESIGNS[self.reward_design], self.reward_components(s, a, s2))
                     outcomes.append((prob, s2, reward, bool(self.layout.terminal.flat[s2])))
                 row.append(merge_outcomes(outcomes))
             P.append(row)

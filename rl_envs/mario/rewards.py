@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
+from rl_envs import designs
+from rl_envs.designs import weigh
 from rl_envs.options import check_choice
 
 
@@ -89,13 +91,9 @@ def components(before: Snapshot, after: Snapshot) -> dict[str, float]:
     return {name: f(before, after) for name, f in COMPONENTS.items()}
 
 
-def weigh(weights: Mapping[str, float], parts: Mapping[str, float]) -> float:
-    return float(sum(w * parts[name] for name, w in weights.items()))
-
-
 def design_values(parts: Mapping[str, float]) -> dict[str, float]:
     """What every built-in design pays for these components."""
-    return {name: weigh(weights, parts) for name, weights in DESIGNS.items()}
+    return designs.design_values(DESIGNS, parts)
 
 
 def resolve(design: Any) -> Callable[[dict[str, float]], float]:

@@ -1,0 +1,155 @@
+"""What a comparison runs: its options (validated before anything trains) and its runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from baselines.config import ALGOS, ConfigError
+from rl_envs.options import check_choice, check_number
+
+BACKENDS = ("local", "ray")
+MANIFEST = "compare.json"
+# Settings every run of an output directory shares; designs and seeds may be added later.
+SHARED = ("env", "algo", "total_timesteps", "env_kwargs", "overrides", "eval_episodes")
+
+
+@dataclass
+class CompareArgs:
+    env: str = field(default="RLEnvs/GridWorld-v0", metadata={"help": "a registered RLEnvs/* id with several reward designs"})
+    designs: list[str] = field(default_factory=list, metadata={"help": "reward designs to compare (default: all of the env's)"})
+    algo: str = field(default="ppo", metadata={"help": "dqn or ppo"})
+    seeds: int = field(default=3, metadata={"help": "seeds per design (0 .. seeds-1)"})
+    total_timesteps: int | None = field(default=None, metadata={"help": "env steps per run (default: the hyperparameters')"})
+    workers: int | None = field(default=None, metadata={"help": "runs at once (default: one per CPU core)"})
+    backend: str = field(default="local", metadata={"help": "local (processes on this machine) or ray"})
+    address: str | None = field(default=None, metadata={"help": "ray: cluster address (default: start a local instance)"})
+    out: str | None = field(default=None, metadata={"help": "output directory (default: results/compare/{env}__{algo})"})
+    env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "env options shared by every run"})
+    overrides: dict[str, Any] = field(default_factory=dict, metadata={"help": "hyperparameter overrides"})
+    eval_episodes: int = field(default=10, metadata={"help": "greedy evaluation episodes per run"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    design: str
+    seed: int
+    run_dir: str
+    train: dict[str, Any]  # baselines.train.TrainArgs fields
+    eval_episodes: int
+    torch_threads: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.design}/seed {self.seed}"
+
+
+def designs_of(env_id: str) -> tuple[str, ...]:
+    from rl_envs.registry import env_ids, reward_designs
+
+    if env_id not in env_ids():
+        raise ConfigError(f"unknown env {env_id!r}; registered: {', '.join(env_ids())}")
+    return reward_designs(env_id)
+
+
+def envs_with_designs() -> list[str]:
+    from rl_envs.registry import env_ids, reward_designs
+
+    return [e for e in env_ids() if len(reward_designs(e)) > 1]
+
+
+def validate(args: CompareArgs) -> CompareArgs:
+    """Check every option; raises ConfigError / ValueError / TypeError naming the option and the valid choices."""
+    args.algo = check_choice("algo", args.algo, ALGOS)
+    valid = designs_of(args.env)
+    if len(valid) < 2:
+        raise ConfigError(f"{args.env} has a single reward; envs with several designs: {', '.join(envs_with_designs())}")
+    args.designs = list(args.designs) or list(valid)
+    unknown = [d for d in args.designs if d not in valid]
+    if unknown:
+        raise ConfigError(f"--designs: {args.env} has no design {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
+    if len(set(args.designs)) != len(args.designs):
+        raise ConfigError(f"--designs lists a design twice: {', '.join(args.designs)}")
+    args.seeds = check_number("seeds", args.seeds, low=1, integer=True)
+    args.eval_episodes = check_number("eval_episodes", args.eval_episodes, low=1, integer=True)
+    if args.total_timesteps is not None:
+        args.total_timesteps = check_number("total_timesteps", args.total_timesteps, low=1, integer=True)
+    args.workers = check_number("workers", args.workers if args.workers is not None else os.cpu_count() or 1,
+                                low=1, integer=True)
+    args.backend = check_choice("backend", args.backend, BACKENDS)
+    if args.address is not None and args.backend != "ray":
+        raise ConfigError("--address is a Ray cluster address; it needs --backend ray")
+    if args.backend == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError as error:
+            raise ConfigError("--backend ray needs Ray: pip install -e '.[ray]'") from error
+    if "reward" in args.env_kwargs:
+        raise ConfigError("--env-kwarg reward=... is what --designs sets; leave it out")
+    check_runs_can_start(args)
+    return args
+
+
+def check_runs_can_start(args: CompareArgs) -> None:
+    """Hyperparameters and env options of every design, checked the way the trainer will."""
+    from baselines.train import TrainArgs, make_env, resolve_device, run_hyperparams
+
+    resolve_device(args.device)
+    for design in args.designs:
+        kwargs = {**args.env_kwargs, "reward": design}
+        run_hyperparams(TrainArgs(algo=args.algo, env=args.env, env_kwargs=kwargs, overrides=dict(args.overrides)))
+        make_env(args.env, kwargs).close()
+
+
+def out_dir(args: CompareArgs) -> Path:
+    return Path(args.out) if args.out else Path("results") / "compare" / f"{args.env.replace('/', '_')}__{args.algo}"
+
+
+def check_manifest(args: CompareArgs) -> Path:
+    """The output directory, after checking that runs already in it were made with the same settings."""
+    out = out_dir(args)
+    path = out / MANIFEST
+    wanted = {key: getattr(args, key) for key in SHARED}
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text())
+        except ValueError as error:
+            raise ConfigError(f"{path} is not readable JSON ({error}); use another --out") from error
+        differ = [f"{k}: {stored.get(k)!r} there, {wanted[k]!r} now" for k in SHARED if stored.get(k) != wanted[k]]
+        if differ:
+            raise ConfigError(f"{out} holds a comparison with other settings ({'; '.join(differ)}); "
+                              f"use another --out or the same settings")
+    return out
+
+
+def write_manifest(args: CompareArgs, out: Path) -> None:
+    from baselines.checkpoint import atomic_write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / MANIFEST, {key: getattr(args, key) for key in SHARED})
+
+
+def runs(args: CompareArgs, out: Path) -> list[RunSpec]:
+    """One run per (design, seed), in design order then seed order."""
+    from baselines.train import TrainArgs
+
+    total = args.total_timesteps
+    threads = max(1, (os.cpu_count() or 1) // min(args.workers, args.seeds * len(args.designs)))
+    specs = []
+    for design in args.designs:
+        for seed in range(args.seeds):
+            train = TrainArgs(algo=args.algo, env=args.env, env_kwargs={**args.env_kwargs, "reward": design},
+                              overrides=dict(args.overrides), total_timesteps=total, seed=seed, device=args.device,
+                              run_dir=str(out / "runs" / f"{design}__seed{seed}"), eval_freq=0, progress_bar=False,
+                              checkpoint_freq=checkpoint_every(total))
+            specs.append(RunSpec(design, seed, train.run_dir, asdict(train), args.eval_episodes, threads))
+    return specs
+
+
+def checkpoint_every(total: int | None) -> int:
+    """Often enough that an interrupted short run resumes part-way (about five per run)."""
+    return 10_000 if total is None else max(500, min(10_000, total // 5))

@@ -1,0 +1,80 @@
+"""Per-episode records from a VecEnv's steps: return, length, the return under every reward
+design, and the env's task metrics (registry ``task_metrics``, e.g. Mario's furthest x).
+
+Shared by evaluation (greedy episodes), the training log behind learning curves, and
+reward-design comparisons, so all three measure the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+REDUCERS = ("max", "last")
+
+
+def task_metrics(env_id: str) -> dict[str, tuple[str, str]]:
+    from rl_envs.registry import entry
+
+    return dict(entry(env_id).task_metrics)
+
+
+class EpisodeTracker:
+    """Accumulates each env's running episode; :meth:`step` returns the episodes that ended.
+
+    A record holds ``return`` (the Monitor's unscaled return when the info has it), ``length``,
+    ``return/<design>`` for every design in ``info["reward_designs"]``, and one value per task metric.
+    """
+
+    def __init__(self, n_envs: int, metrics: Mapping[str, tuple[str, str]] | None = None) -> None:
+        self.metrics = dict(metrics or {})
+        for name, (_, reduce) in self.metrics.items():
+            if reduce not in REDUCERS:
+                raise ValueError(f"task metric {name!r}: reduce must be one of {REDUCERS}, not {reduce!r}")
+        self._running = [self._fresh() for _ in range(n_envs)]
+
+    def _fresh(self) -> dict[str, float]:
+        return {"return": 0.0, "length": 0}
+
+    def step(self, rewards: Sequence[float], dones: Sequence[bool], infos: Sequence[dict]) -> list[dict[str, float]]:
+        ended = []
+        for i, (reward, done, info) in enumerate(zip(rewards, dones, infos)):
+            record = self._running[i]
+            record["return"] += float(reward)
+            record["length"] += 1
+            for design, value in info.get("reward_designs", {}).items():
+                key = f"return/{design}"
+                record[key] = record.get(key, 0.0) + float(value)
+            for name, (key, reduce) in self.metrics.items():
+                if key in info:
+                    value = float(info[key])
+                    record[name] = max(record.get(name, value), value) if reduce == "max" else value
+            if done:
+                if "episode" in info:  # SB3's Monitor: the env's own return, before any reward scaling
+                    record["return"] = float(info["episode"]["r"])
+                ended.append(record)
+                self._running[i] = self._fresh()
+        return ended
+
+
+def mean_of(records: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """The mean of every field the records share."""
+    if not records:
+        return {}
+    keys = set(records[0]).intersection(*records[1:])
+    return {key: float(np.mean([r[key] for r in records])) for key in sorted(keys)}
+
+
+def run_episodes(agent: Any, venv: Any, episodes: int, metrics: Mapping[str, tuple[str, str]] | None = None,
+                 deterministic: bool = True) -> list[dict[str, float]]:
+    """``episodes`` complete episodes of ``agent`` (SB3 ``predict``) on a VecEnv, as records."""
+    tracker = EpisodeTracker(venv.num_envs, metrics)
+    records: list[dict[str, float]] = []
+    obs = venv.reset()
+    while len(records) < episodes:
+        action, _ = agent.predict(obs, deterministic=deterministic)
+        obs, rewards, dones, infos = venv.step(action)
+        records.extend(tracker.step(rewards, dones, infos))
+    return records[:episodes]
