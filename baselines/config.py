@@ -24,6 +24,7 @@ OWN_KEYS = {
     "vec_env": "dummy (one process) or subproc (one process per env)",
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
+    "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Constructor arguments the trainer sets itself.
@@ -97,6 +98,11 @@ def load_hyperparams(algo: str, env_id: str, env_kwargs: dict[str, Any] | None =
     if algo != "dqn" and "double_dqn" in params:
         raise ConfigError(f"{path}: double_dqn is a DQN setting, not {algo}'s")
     return params
+
+
+def eval_deterministic(params: dict[str, Any], override: bool | None = None) -> bool:
+    """Whether evaluation takes the greedy action: ``override`` if given, else the hyperparameters'."""
+    return bool(params.get("eval_deterministic", True)) if override is None else override
 
 
 def schedule(value: Any) -> Any:

@@ -1,17 +1,20 @@
 """Evaluate a trained run: ``python -m baselines.evaluate RUN_DIR [--episodes 10] [--video]``.
 
-Plays N greedy episodes (``--stochastic``: sampled actions) with the run's final model (or
-``--model best_model``) in the run's own env configuration and writes ``eval.json`` (or
-``--output NAME``) in the run directory:
+Plays N episodes with the run's final model (or ``--model best_model``) in the run's own env
+configuration and writes ``eval.json`` (or ``--output NAME``) in the run directory. Actions are
+greedy unless the run's hyperparameters say ``eval_deterministic: false`` (Mario's PPO: sampled,
+as RL Zoo does for Atari games, whose greedy policies get stuck); ``--greedy`` / ``--stochastic``
+choose explicitly.
 
 | field | meaning |
 |-------|---------|
 | ``env``, ``algo``, ``env_kwargs``, ``model``, ``episodes``, ``seed`` | what was evaluated |
-| ``return_mean``, ``return_std``, ``returns`` | greedy return per episode (the training reward) |
+| ``return_mean``, ``return_std``, ``returns`` | return per episode (the training reward) |
 | ``length_mean``, ``lengths`` | steps per episode |
-| ``deterministic`` | true: greedy actions; false (``--stochastic``): actions sampled from the policy |
+| ``deterministic`` | true: greedy actions; false: actions sampled from the policy |
 | ``design_returns`` | envs with several reward designs: mean return under every design |
 | ``task`` | the env's task metrics, mean over episodes (Mario: ``x_pos`` furthest x reached, ``flag`` flag rate, ``score``) |
+| ``task_episodes`` | the same metrics per episode |
 | ``timesteps``, ``wall_seconds`` | training steps and wall time of the run |
 | ``random`` | with ``--random-baseline``: the same fields for uniformly random actions |
 
@@ -29,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
-from baselines.config import ConfigError, algo_class
+from baselines.config import ConfigError, algo_class, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
 
 
@@ -70,6 +73,7 @@ def episode_summary(records: list[dict[str, float]], metrics: dict[str, tuple[st
         result["design_returns"] = designs
     if metrics:
         result["task"] = {name: means[name] for name in metrics if name in means}
+        result["task_episodes"] = {name: [r[name] for r in records] for name in result["task"]}
     return result
 
 
@@ -90,14 +94,16 @@ class RandomAgent:
 
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,
-             seed: int = 1_000_000, random_baseline: bool = False, stochastic: bool = False,
+             seed: int = 1_000_000, random_baseline: bool = False, deterministic: bool | None = None,
              output: str = "eval.json") -> dict[str, Any]:
+    """Play and record ``episodes`` episodes; ``deterministic`` None: as the run's hyperparameters say."""
     model, venv, config = load_run(run_dir, model_name, render_mode="rgb_array" if video else None, seed=seed)
+    greedy = eval_deterministic(config["hyperparams"], deterministic)
     if video:
-        record_video(run_dir, model, config)
+        record_video(run_dir, model, config, greedy)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
-              "model": model_name, "seed": seed, "deterministic": not stochastic,
-              **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=not stochastic)}
+              "model": model_name, "seed": seed, "deterministic": greedy,
+              **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy)}
     if random_baseline:
         result["random"] = play_episodes(RandomAgent(venv.action_space, seed), venv, config["args"]["env"], episodes)
     state_path = run_dir / "state.json"
@@ -109,8 +115,8 @@ def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video
     return result
 
 
-def record_video(run_dir: Path, model: Any, config: dict) -> Path:
-    """One greedy episode recorded with Gymnasium's RecordVideo (needs moviepy)."""
+def record_video(run_dir: Path, model: Any, config: dict, greedy: bool = True) -> Path:
+    """One episode recorded with Gymnasium's RecordVideo (needs moviepy)."""
     import gymnasium as gym
 
     from baselines.train import make_env
@@ -129,7 +135,7 @@ def record_video(run_dir: Path, model: Any, config: dict) -> Path:
     done = False
     while not done:
         stacked = np.asarray(obs).reshape(1, -1) if frames else np.asarray(obs)[None]
-        action, _ = model.predict(stacked, deterministic=True)
+        action, _ = model.predict(stacked, deterministic=greedy)
         obs, _, terminated, truncated, _ = env.step(action[0])
         done = terminated or truncated
     env.close()
@@ -145,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", action="store_true", help="record one episode (RecordVideo) into RUN_DIR/videos")
     parser.add_argument("--random-baseline", action="store_true",
                         help="also play the same number of episodes with random actions (eval.json: random)")
-    parser.add_argument("--stochastic", action="store_true", help="sample actions from the policy instead of greedy")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--greedy", action="store_true", help="greedy actions (default unless the run's hyperparameters say otherwise)")
+    choice.add_argument("--stochastic", action="store_true", help="sample actions from the policy")
     parser.add_argument("--output", default="eval.json", help="file name in RUN_DIR for the results (default eval.json)")
     args = parser.parse_args(argv)
     if Path(args.output).name != args.output or not args.output.endswith(".json"):
@@ -154,11 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--episodes must be >= 1, got {args.episodes}")
     try:
         result = evaluate(args.run_dir, args.episodes, args.model, args.video, random_baseline=args.random_baseline,
-                          stochastic=args.stochastic, output=args.output)
+                          deterministic=True if args.greedy else False if args.stochastic else None, output=args.output)
     except (CheckpointError, ConfigError) as error:
         print(f"rl-envs-evaluate: error: {error}", file=sys.stderr)
         return 2
-    kind = "stochastic" if args.stochastic else "greedy"
+    kind = "greedy" if result["deterministic"] else "stochastic"
     print(f"{result['env']} {result['algo']}: {kind} return {result['return_mean']:.1f} +- {result['return_std']:.1f} "
           f"over {result['episodes']} episodes; written to {args.run_dir / args.output}")
     for label, part in (("agent", result), ("random", result.get("random"))):

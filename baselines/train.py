@@ -26,7 +26,7 @@ from typing import Any
 import gymnasium as gym
 
 from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json, safe_load
-from baselines.config import ConfigError, algo_class, algo_kwargs, load_hyperparams
+from baselines.config import ConfigError, algo_class, algo_kwargs, eval_deterministic, load_hyperparams
 from rl_envs.options import check_choice, check_number
 
 
@@ -44,7 +44,7 @@ class TrainArgs:
     hyperparams: str | None = field(default=None, metadata={"help": "a YAML file instead of baselines/hyperparams/{algo}.yml"})
     checkpoint_freq: int = field(default=10_000, metadata={"help": "env steps between checkpoints"})
     save_replay_buffer: bool = field(default=False, metadata={"help": "DQN: checkpoint the replay buffer too"})
-    eval_freq: int = field(default=10_000, metadata={"help": "env steps between greedy evaluations (0: none)"})
+    eval_freq: int = field(default=10_000, metadata={"help": "env steps between evaluations (0: none)"})
     eval_episodes: int = field(default=5, metadata={"help": "episodes per evaluation"})
     progress_bar: bool = field(default=True, metadata={"help": "show a progress bar with steps/s"})
     max_minutes: float | None = field(default=None, metadata={"help": "stop (and save) after this wall time"})
@@ -151,7 +151,7 @@ def callbacks(args: TrainArgs, params: dict[str, Any], run_dir: Path, n_envs: in
     if args.eval_freq > 0:
         eval_env = make_vec_env(args.env, args.env_kwargs, params, 1, args.seed + 10_000)
         result.append(EvalCallback(eval_env, eval_freq=max(args.eval_freq // n_envs, 1),
-                                   n_eval_episodes=args.eval_episodes, deterministic=True,
+                                   n_eval_episodes=args.eval_episodes, deterministic=eval_deterministic(params),
                                    best_model_save_path=str(run_dir), log_path=str(run_dir / "evaluations"),
                                    verbose=0))
     return result

@@ -5,18 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from baselines.config import eval_deterministic
 from baselines.evaluate import load_run
 from rl_envs.play import Scoreboard, draw
 
 
 def watch(run_dir: Path, env_id: str | None = None, fps: float | None = None, zoom: float = 1.0,
           max_frames: int | None = None, seed: int = 0) -> Scoreboard:
-    """Show the run's final model acting greedily in its own env configuration until Esc or close."""
+    """Show the run's final model acting (greedily, or sampling where its hyperparameters say
+    ``eval_deterministic: false``) in its own env configuration until Esc or close."""
     from rl_envs.pygame_utils import font, pygame
 
     model, venv, config = load_run(Path(run_dir), render_mode="rgb_array", seed=seed)
     if env_id is not None and env_id != config["args"]["env"]:
         raise ValueError(f"{run_dir} was trained on {config['args']['env']}, not {env_id}")
+    greedy = eval_deterministic(config["hyperparams"])
     pg = pygame()
     pg.display.init()
     pg.display.set_caption(f"rl-envs: {config['args']['algo']} on {config['args']['env']}")
@@ -25,7 +28,7 @@ def watch(run_dir: Path, env_id: str | None = None, fps: float | None = None, zo
     obs = venv.reset()
     while running:
         running = not any(e.type == pg.QUIT or (e.type == pg.KEYDOWN and e.key == pg.K_ESCAPE) for e in pg.event.get())
-        action, _ = model.predict(obs, deterministic=True)
+        action, _ = model.predict(obs, deterministic=greedy)
         obs, reward, done, infos = venv.step(action)
         board.record(float(reward[0]), infos[0])
         if done[0]:

@@ -85,13 +85,17 @@ MARIO_MINUTES = 28  # training budget; with start-up and evaluation the experime
 MARIO_COMMAND = (f"python -m baselines.train --algo ppo --env RLEnvs/Mario-v0 --env-kwarg state=dqn --env-kwarg actions=simple "
                  f"--env-kwarg reward=progress --env-kwarg noop_max=30 --max-minutes {MARIO_MINUTES} --eval-freq 0 "
                  f"--run-dir {MARIO_RUN.relative_to(ROOT)} && python -m baselines.evaluate {MARIO_RUN.relative_to(ROOT)} "
-                 f"--random-baseline && python -m baselines.evaluate {MARIO_RUN.relative_to(ROOT)} --stochastic "
-                 f"--output eval_stochastic.json")
+                 f"--episodes 30 --random-baseline && python -m baselines.evaluate {MARIO_RUN.relative_to(ROOT)} --greedy "
+                 f"--episodes 30 --output eval_greedy.json")
 
 
 def mario_row(label: str, r: dict, steps: str = "", minutes: str = "") -> str:
+    from baselines.compare.report import ci95
+
     task = r["task"]
-    return (f"| {label} | {steps} | {minutes} | {task['x_pos']:.0f} | {task['flag']:.1f} | "
+    xs = r.get("task_episodes", {}).get("x_pos", [])
+    interval = f" +- {ci95(xs):.0f}" if xs else ""
+    return (f"| {label} | {steps} | {minutes} | {r['episodes']} | {task['x_pos']:.0f}{interval} | {task['flag']:.2f} | "
             f"{r['return_mean']:.0f} +- {r['return_std']:.0f} |")
 
 
@@ -101,13 +105,14 @@ def mario_lines() -> str:
     if not path.exists():
         return f"Mario PPO: not run yet (`{MARIO_COMMAND}`)."
     r = json.loads(path.read_text())
-    lines = ["| Mario-v0 (state dqn, simple actions, progress reward) | steps | train minutes | "
-             "furthest x (mean of 10 episodes) | flag rate | return |",
-             "|---|---:|---:|---:|---:|---:|",
-             mario_row("PPO, greedy actions", r, f"{r['timesteps']:,}", f"{r['wall_seconds'] / 60:.1f}")]
-    stochastic = MARIO_RUN / "eval_stochastic.json"
-    if stochastic.exists():
-        lines.append(mario_row("PPO, actions sampled from the policy", json.loads(stochastic.read_text())))
+    lines = ["| Mario-v0 (state dqn, simple actions, progress reward) | steps | train minutes | episodes | "
+             "furthest x (mean +- 95% CI) | flag rate | return (mean +- std) |",
+             "|---|---:|---:|---:|---:|---:|---:|",
+             mario_row("PPO, actions sampled from the policy (its evaluation default)" if not r["deterministic"]
+                       else "PPO, greedy actions", r, f"{r['timesteps']:,}", f"{r['wall_seconds'] / 60:.1f}")]
+    greedy = MARIO_RUN / "eval_greedy.json"
+    if greedy.exists():
+        lines.append(mario_row("PPO, greedy actions", json.loads(greedy.read_text())))
     lines.append(mario_row("random agent", r["random"]))
     return "\n".join(lines) + f"\n\nCommand: `{MARIO_COMMAND}`."
 

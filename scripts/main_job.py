@@ -1,11 +1,11 @@
 """The main job (README's first command): solve the tabular environments and draw the results.
 
-Short and CPU-only (about two minutes on 2 cores). It writes, under ``--out`` (default ``results/main``):
+Short and CPU-only (under a minute and a half on 2 cores). It writes, under ``--out`` (default ``results/main``):
 - ``gridworld_policies.png``: the lecture's contrast, random policy vs optimal policy, with V;
 - ``cheese_maze.png``: what an exploiting and an exploring Q-learner learn in the mouse maze;
 - ``summary.json``: values, policies and the agreement of Q-learning with value iteration;
 - ``compare/``: a short reward-design comparison (PPO on the cart-pole, +1 per step alive vs -1 on
-  failure, 2 seeds each, in parallel): learning curves, final bar chart, summary.csv/json.
+  failure, 3 seeds each, in parallel): learning curves, final bar chart, summary.csv/json.
   Run again, it reuses the finished runs (``--no-compare`` skips it).
 """
 
@@ -148,12 +148,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def reward_comparison(out: Path) -> dict:
-    """PPO on the cart-pole with +1 per step vs -1 on failure: 2 seeds each, all cores."""
+    """PPO on the cart-pole with +1 per step vs -1 on failure: 3 seeds each, all cores."""
     from baselines.compare.cli import compare
     from baselines.compare.spec import CompareArgs
 
-    print("\nReward designs on RLEnvs/CartPole-v0 (PPO, 2 seeds x 30k steps each):")
-    return compare(CompareArgs(env="RLEnvs/CartPole-v0", designs=["alive", "failure"], algo="ppo", seeds=2,
+    print("\nReward designs on RLEnvs/CartPole-v0 (PPO, 3 seeds x 30k steps each):")
+    return compare(CompareArgs(env="RLEnvs/CartPole-v0", designs=["alive", "failure"], algo="ppo", seeds=3,
                                total_timesteps=30_000, eval_episodes=5, out=str(out), device="cpu"))
 
 

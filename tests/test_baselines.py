@@ -81,6 +81,42 @@ def test_ppo_end_to_end_then_evaluate(tmp_path):
     assert {"env", "algo", "env_kwargs", "model", "episodes", "return_mean", "return_std", "returns", "length_mean",
             "lengths", "timesteps", "wall_seconds", "machine"} <= set(evaluation)
     assert evaluation["episodes"] == len(evaluation["returns"]) == 3 and evaluation["timesteps"] >= 1024
+    assert set(evaluation["design_returns"]) == {"alive", "failure"} and evaluation["deterministic"] is True
+    assert evaluation["design_returns"]["alive"] == evaluation["return_mean"]
+    assert b"charts/design_return/failure" in events[0].read_bytes()
+    episodes = [json.loads(line) for line in (run_dir / "episodes.jsonl").read_text().splitlines()]
+    assert episodes and all(e["return/alive"] == e["return"] == e["length"] for e in episodes)
+    assert json.loads((run_dir / "progress.json").read_text())["step"] >= 1024
+    result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "2", "--stochastic",
+                  "--output", "eval_stochastic.json"])
+    assert result.returncode == 0 and "stochastic return" in result.stdout, result.stderr
+    assert json.loads((run_dir / "eval_stochastic.json").read_text())["deterministic"] is False
+    result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--output", "../escape.json"])
+    assert result.returncode == 2 and "--output must be a file name" in result.stderr
+
+
+def test_evaluation_mode_comes_from_the_hyperparameters_unless_overridden():
+    from baselines.config import eval_deterministic
+
+    assert eval_deterministic({}) is True and eval_deterministic({"eval_deterministic": False}) is False
+    assert eval_deterministic({"eval_deterministic": False}, True) is True
+    assert load_hyperparams("ppo", "RLEnvs/Mario-v0", {"state": "dqn"})["eval_deterministic"] is False
+
+
+def test_episode_tracker_records_designs_task_metrics_and_the_unscaled_return():
+    from baselines.episodes import EpisodeTracker, mean_of
+
+    tracker = EpisodeTracker(2, {"x_pos": ("x_pos", "max"), "flag": ("flag_get", "last")})
+    step = lambda i, x, flag=False: {"x_pos": x, "flag_get": flag, "reward_designs": {"a": 1.0, "b": -i}}  # noqa: E731
+    assert tracker.step([0.1, 0.1], [False, False], [step(1, 40), step(1, 40)]) == []
+    ended = tracker.step([0.1, 0.1], [True, False], [{**step(2, 30, True), "episode": {"r": 7.0}}, step(2, 50)])
+    assert ended == [{"return": 7.0, "length": 2, "return/a": 2.0, "return/b": -3.0, "x_pos": 40.0, "flag": 1.0}]
+    ended = tracker.step([0.5, 0.5], [True, True], [step(0, 10), step(0, 60)])
+    assert ended[0]["length"] == 1 and ended[1] == {"return": 0.7, "length": 3, "return/a": 3.0, "return/b": -3.0,
+                                                    "x_pos": 60.0, "flag": 0.0}
+    assert mean_of([{"a": 1.0, "b": 2.0}, {"a": 3.0}]) == {"a": 2.0}
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        EpisodeTracker(1, {"x": ("x", "mean")})
 
 
 def test_dqn_end_to_end_with_frame_stack_and_buffer_size(tmp_path):
@@ -235,3 +271,21 @@ def test_double_dqn_target_uses_the_online_argmax_and_target_values():
     model.train(gradient_steps=1, batch_size=32)
     assert model.logger.name_to_value["train/loss"] == pytest.approx(huber(double), rel=1e-5)
     assert model.logger.name_to_value["train/loss"] != pytest.approx(huber(vanilla), rel=1e-3)
+
+
+def test_reward_scale_reaches_the_learner_but_not_the_logged_return():
+    import numpy as np
+
+    from baselines.train import make_vec_env
+
+    venv = make_vec_env("RLEnvs/CartPole-v0", {}, {"reward_scale": 0.5}, 1, seed=0, training=True)
+    plain = make_vec_env("RLEnvs/CartPole-v0", {}, {"reward_scale": 0.5}, 1, seed=0)
+    venv.reset(), plain.reset()
+    for _ in range(200):
+        _, reward, done, infos = venv.step(np.array([0]))
+        _, plain_reward, *_ = plain.step(np.array([0]))
+        assert reward[0] == 0.5 and plain_reward[0] == 1.0
+        if done[0]:
+            assert infos[0]["episode"]["r"] == infos[0]["episode"]["l"]  # SB3's Monitor saw the env's own reward
+            return
+    raise AssertionError("pushing left always ends an episode within 200 steps")

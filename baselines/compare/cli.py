@@ -3,7 +3,7 @@
 (also ``python scripts/compare_rewards.py`` and ``rl-envs-compare``).
 
 Trains one run per (design, seed) with the baselines trainer, in parallel (default: one process
-per core), evaluates every run greedily on the same metrics (the env's comparison metric, the
+per core), evaluates every run on the same metrics (the env's comparison metric, the
 return under every design, the task metrics), and writes into ``--out``
 (default ``results/compare/{env}__{algo}``): ``summary.csv``, ``summary.json``,
 ``learning_curves.png`` (mean and 95% band over seeds against env steps), ``final_metric.png``,
@@ -60,8 +60,8 @@ def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
     report.write_csv(files["summary_csv"], report.rows(results, args.designs))
     curve_data = report.curves(results, args.designs, metric, total)
     if done:
-        report.plot_curves(files["learning_curves"], curve_data, f"{title}: {metric} while training", metric)
-        report.plot_final(files["final_metric"], summary, f"{title}: {metric} after training", metric)
+        report.plot_curves(files["learning_curves"], curve_data, f"{title}\n{metric} while training", metric)
+        report.plot_final(files["final_metric"], summary, f"{title}\n{metric} after training", metric)
     content = {"settings": dataclasses.asdict(args), "metric": metric, "wall_seconds": time.time() - start,
                "runs": report.rows(results, args.designs), "by_design": summary, "learning_curves": curve_data,
                "files": {k: str(v) for k, v in files.items() if v.exists() or k == "summary_json"}}

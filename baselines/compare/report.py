@@ -164,7 +164,7 @@ def plot_final(path: Path, summary: dict[str, dict[str, Any]], title: str, metri
     import matplotlib.pyplot as plt
 
     designs = [d for d, s in summary.items() if s["metric_values"]]
-    fig, ax = plt.subplots(figsize=(1.6 * max(len(designs), 2) + 2, 4.2), dpi=120)
+    fig, ax = plt.subplots(figsize=(max(1.6 * len(designs) + 2, 6.0), 4.2), dpi=120)
     x = np.arange(len(designs))
     means = [summary[d]["metric_mean"] for d in designs]
     ax.bar(x, means, yerr=[summary[d]["metric_ci95"] for d in designs], capsize=6, color="#88a8d8",
@@ -175,7 +175,7 @@ def plot_final(path: Path, summary: dict[str, dict[str, Any]], title: str, metri
                    s=14, zorder=3, label="one seed" if i == 0 else None)
     ax.set_xticks(x, designs)
     ax.set_xlabel("trained with reward")
-    ax.set_ylabel(f"{metric} (greedy evaluation)")
+    ax.set_ylabel(f"{metric} (evaluation after training)")
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)

@@ -30,7 +30,7 @@ class CompareArgs:
     out: str | None = field(default=None, metadata={"help": "output directory (default: results/compare/{env}__{algo})"})
     env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "env options shared by every run"})
     overrides: dict[str, Any] = field(default_factory=dict, metadata={"help": "hyperparameter overrides"})
-    eval_episodes: int = field(default=10, metadata={"help": "greedy evaluation episodes per run"})
+    eval_episodes: int = field(default=10, metadata={"help": "evaluation episodes per run"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
 
 
@@ -113,7 +113,7 @@ def check_manifest(args: CompareArgs) -> Path:
     """The output directory, after checking that runs already in it were made with the same settings."""
     out = out_dir(args)
     path = out / MANIFEST
-    wanted = {key: getattr(args, key) for key in SHARED}
+    wanted = json.loads(json.dumps({key: getattr(args, key) for key in SHARED}))  # as stored (tuples -> lists)
     if path.exists():
         try:
             stored = json.loads(path.read_text())

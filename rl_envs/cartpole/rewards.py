@@ -1,6 +1,6 @@
 """Cart-pole reward components and designs.
 
-Both components work on a bool or on a numpy bool array (one per env of the vector version):
+The components of one step (the vector version looks them up in :func:`table`):
 
 - ``alive``: 1 for every step taken while the pole was up, including the step on which it falls
   (Gymnasium's convention), 0 for steps after the fall;
@@ -10,6 +10,10 @@ Both components work on a bool or on a numpy bool array (one per env of the vect
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
+
+from rl_envs.designs import weigh
 
 DESIGNS: dict[str, dict[str, float]] = {
     "alive": {"alive": 1.0},  # Gymnasium's CartPole-v1: +1 per step
@@ -29,6 +33,7 @@ def components(already_down: Any, falls_now: Any) -> dict[str, Any]:
     return {"alive": alive(already_down), "failure": failure(falls_now)}
 
 
-def pay(weights: dict[str, float], parts: dict[str, Any]) -> Any:
-    """A design's reward; unlike :func:`rl_envs.designs.weigh` it keeps arrays as arrays."""
-    return sum(w * parts[name] for name, w in weights.items())
+def table(weights: dict[str, float]) -> np.ndarray:
+    """A design's reward indexed by ``2 * already_down + falls_now`` (float32, for the vector env)."""
+    return np.array([weigh(weights, components(down, falls)) for down in (False, True) for falls in (False, True)],
+                    dtype=np.float32)
