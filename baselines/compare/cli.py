@@ -57,13 +57,14 @@ def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
     title = f"{args.env} {args.algo}, {args.seeds} seeds, {total:,} steps"
     files = {"summary_csv": out / "summary.csv", "summary_json": out / "summary.json",
              "learning_curves": out / "learning_curves.png", "final_metric": out / "final_metric.png"}
-    report.write_csv(files["summary_csv"], report.rows(results, args.designs))
+    rows = report.rows(results, args.designs)
+    report.write_csv(files["summary_csv"], rows)
     curve_data = report.curves(results, args.designs, metric, total)
     if done:
         report.plot_curves(files["learning_curves"], curve_data, f"{title}\n{metric} while training", metric)
         report.plot_final(files["final_metric"], summary, f"{title}\n{metric} after training", metric)
     content = {"settings": dataclasses.asdict(args), "metric": metric, "wall_seconds": time.time() - start,
-               "runs": report.rows(results, args.designs), "by_design": summary, "learning_curves": curve_data,
+               "runs": rows, "by_design": summary, "learning_curves": curve_data,
                "files": {k: str(v) for k, v in files.items() if v.exists() or k == "summary_json"}}
     atomic_write_json(files["summary_json"], content)
 

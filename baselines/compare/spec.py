@@ -38,22 +38,19 @@ class CompareArgs:
 class RunSpec:
     design: str
     seed: int
-    run_dir: str
     train: dict[str, Any]  # baselines.train.TrainArgs fields
     eval_episodes: int
     torch_threads: int
+
+    @property
+    def run_dir(self) -> str:
+        return self.train["run_dir"]
 
     @property
     def name(self) -> str:
         return f"{self.design}/seed {self.seed}"
 
 
-def designs_of(env_id: str) -> tuple[str, ...]:
-    from rl_envs.registry import env_ids, reward_designs
-
-    if env_id not in env_ids():
-        raise ConfigError(f"unknown env {env_id!r}; registered: {', '.join(env_ids())}")
-    return reward_designs(env_id)
 
 
 def envs_with_designs() -> list[str]:
@@ -65,7 +62,9 @@ def envs_with_designs() -> list[str]:
 def validate(args: CompareArgs) -> CompareArgs:
     """Check every option; raises ConfigError / ValueError / TypeError naming the option and the valid choices."""
     args.algo = check_choice("algo", args.algo, ALGOS)
-    valid = designs_of(args.env)
+    from rl_envs.registry import reward_designs
+
+    valid = reward_designs(args.env)  # a ValueError listing the registered ids for an unknown env
     if len(valid) < 2:
         raise ConfigError(f"{args.env} has a single reward; envs with several designs: {', '.join(envs_with_designs())}")
     args.designs = list(args.designs) or list(valid)
@@ -146,7 +145,7 @@ def runs(args: CompareArgs, out: Path) -> list[RunSpec]:
                               overrides=dict(args.overrides), total_timesteps=total, seed=seed, device=args.device,
                               run_dir=str(out / "runs" / f"{design}__seed{seed}"), eval_freq=0, progress_bar=False,
                               checkpoint_freq=checkpoint_every(total))
-            specs.append(RunSpec(design, seed, train.run_dir, asdict(train), args.eval_episodes, threads))
+            specs.append(RunSpec(design, seed, asdict(train), args.eval_episodes, threads))
     return specs
 
 

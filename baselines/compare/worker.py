@@ -42,7 +42,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     from baselines.train import TrainArgs, train
     from rl_envs.registry import entry
 
-    run_dir = Path(spec["run_dir"])
+    run_dir = Path(spec["train"]["run_dir"])
     done = finished(run_dir)
     if done is not None:
         return {**done, "skipped": True}

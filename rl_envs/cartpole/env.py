@@ -25,7 +25,6 @@ from rl_envs.cartpole.physics import (
 )
 from rl_envs.cartpole.raster import Canvas, rasterise
 from rl_envs.cartpole import rewards
-from rl_envs.designs import design_values
 from rl_envs.options import check_bool, check_choice, check_render_mode, known_options
 from rl_envs.rng import child_generator
 from rl_envs.tabular import InvalidActionError
@@ -183,12 +182,8 @@ class CartPoleEnv(gym.Env):
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
         self.continuous = check_bool("continuous", continuous)
         self.reward_design = check_choice("reward", reward, rewards.DESIGNS)
-        # The components take three values only (running, falling now, already down): computed once.
-        self._outcomes = {}
-        for already_down, falls_now in ((False, False), (False, True), (True, False)):
-            parts = rewards.components(already_down, falls_now)
-            designs = design_values(rewards.DESIGNS, parts)
-            self._outcomes[already_down, falls_now] = (parts, designs, designs[self.reward_design])
+        self._outcomes = {case: (parts, designs, designs[self.reward_design])
+                          for case, (parts, designs) in rewards.outcomes().items()}
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.observation_space = self.config.space()

@@ -1,6 +1,7 @@
 """Cart-pole reward components and designs.
 
-The components of one step (the vector version looks them up in :func:`table`):
+A step is one of three cases (:data:`CASES`), so every component and design is computed once,
+in :func:`outcomes`; the single env copies its dicts, the vector env looks its design up in :func:`table`:
 
 - ``alive``: 1 for every step taken while the pole was up, including the step on which it falls
   (Gymnasium's convention), 0 for steps after the fall;
@@ -13,7 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from rl_envs.designs import weigh
+from rl_envs.designs import design_values
+
+# (already down, falls now): running, falling on this step, already down (the step after a fall).
+CASES = ((False, False), (False, True), (True, False))
+Outcome = tuple[dict[str, float], dict[str, float]]  # (components, what every design pays)
 
 DESIGNS: dict[str, dict[str, float]] = {
     "alive": {"alive": 1.0},  # Gymnasium's CartPole-v1: +1 per step
@@ -33,7 +38,15 @@ def components(already_down: Any, falls_now: Any) -> dict[str, Any]:
     return {"alive": alive(already_down), "failure": failure(falls_now)}
 
 
-def table(weights: dict[str, float]) -> np.ndarray:
-    """A design's reward indexed by ``2 * already_down + falls_now`` (float32, for the vector env)."""
-    return np.array([weigh(weights, components(down, falls)) for down in (False, True) for falls in (False, True)],
-                    dtype=np.float32)
+def outcomes() -> dict[tuple[bool, bool], Outcome]:
+    """Components and design rewards of each case of :data:`CASES`."""
+    result = {}
+    for case in CASES:
+        parts = components(*case)
+        result[case] = (parts, design_values(DESIGNS, parts))
+    return result
+
+
+def table(design: str) -> np.ndarray:
+    """``design``'s reward for each case of :data:`CASES`, in that order (float32, for the vector env)."""
+    return np.array([designs[design] for _, designs in outcomes().values()], dtype=np.float32)

@@ -81,8 +81,8 @@ class CartPoleVectorEnv(VectorEnv):
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
         self.continuous = check_bool("continuous", continuous)
-        # Reward by (already down, falls now), from the design's components: one lookup per step.
-        self._reward_table = rewards.table(rewards.DESIGNS[check_choice("reward", reward, rewards.DESIGNS)])
+        # The design's reward per case of rewards.CASES (running, falling now, already down).
+        self._reward_table = rewards.table(check_choice("reward", reward, rewards.DESIGNS))
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.single_action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
