@@ -25,6 +25,7 @@ OWN_KEYS = {
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
+    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default) or small (the 2013 DQN paper's, ~3x cheaper)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Constructor arguments the trainer sets itself.
@@ -124,4 +125,14 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     for key in SCHEDULED:
         if key in kwargs:
             kwargs[key] = schedule(kwargs[key])
+    if "cnn" in params:
+        from baselines.networks import policy_kwargs
+
+        if params.get("policy") != "CnnPolicy":
+            raise ConfigError(f"cnn chooses CnnPolicy's image encoder; this configuration's policy is {params.get('policy')}")
+
+        try:
+            kwargs["policy_kwargs"] = policy_kwargs(params)
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
     return kwargs

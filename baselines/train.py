@@ -140,10 +140,12 @@ def configure_logger(model: Any, run_dir: Path) -> None:
 def callbacks(args: TrainArgs, params: dict[str, Any], run_dir: Path, n_envs: int, total: int) -> list:
     from stable_baselines3.common.callbacks import EvalCallback
 
-    from baselines.callbacks import AtomicCheckpoint, EpisodeLog, ProgressFile
+    from baselines.callbacks import AtomicCheckpoint, EpisodeLog, OneThreadWhileCollecting, ProgressFile
 
     result = [EpisodeLog(run_dir, args.env, n_envs), ProgressFile(run_dir, total),
               AtomicCheckpoint(run_dir, args.checkpoint_freq, args.save_replay_buffer)]
+    if args.algo == "ppo" and params.get("vec_env") == "subproc" and n_envs > 1:
+        result.append(OneThreadWhileCollecting())
     if args.max_minutes is not None:
         from baselines.callbacks import StopAfter
 

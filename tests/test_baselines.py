@@ -161,6 +161,7 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path):
         (["--set", "learning_rat=0.1"], r"unknown ppo hyperparameter\(s\) \['learning_rat'\] in --set"),
         (["--algo", "dqn", "--env", "RLEnvs/CartPoleContinuous-v0"], "DQN needs a discrete action space"),
         (["--device", "tpu"], "device must be one of 'auto', 'cpu', 'cuda'"),
+        (["--env", "RLEnvs/CartPolePixels-v0", "--set", "cnn=big"], "cnn must be one of 'nature', 'small'; got 'big'"),
         (["--total-timesteps", "0"], r"total_timesteps must be in \[1, inf\)"),
     ]
     for args, message in cases:
@@ -289,3 +290,70 @@ def test_reward_scale_reaches_the_learner_but_not_the_logged_return():
             assert infos[0]["episode"]["r"] == infos[0]["episode"]["l"]  # SB3's Monitor saw the env's own reward
             return
     raise AssertionError("pushing left always ends an episode within 200 steps")
+
+
+def test_small_cnn_is_chosen_by_the_cnn_key_and_survives_a_checkpoint(tmp_path):
+    import torch
+    from stable_baselines3 import PPO
+
+    from baselines.checkpoint import safe_load
+    from baselines.config import algo_kwargs
+    from baselines.networks import SmallCNN
+    from baselines.train import make_env
+
+    assert load_hyperparams("ppo", "RLEnvs/Mario-v0", {"state": "dqn"})["cnn"] == "small"
+    env = make_env("RLEnvs/CartPolePixels-v0", {})
+    params = {"policy": "CnnPolicy", "cnn": "small", "n_steps": 64, "batch_size": 64}
+    model = PPO("CnnPolicy", env, device="cpu", **algo_kwargs(params))
+    encoder = model.policy.features_extractor
+    assert isinstance(encoder, SmallCNN) and encoder.features_dim == 256
+    nature = PPO("CnnPolicy", env, n_steps=64, batch_size=64, device="cpu")
+    size = lambda m: sum(p.numel() for p in m.policy.features_extractor.parameters())  # noqa: E731
+    assert size(model) < size(nature) / 2
+    path = tmp_path / "small.zip"
+    model.save(path)
+    fresh = PPO("CnnPolicy", env, device="cpu", **algo_kwargs(params))
+    loaded = safe_load(PPO, path, fresh, env, "cpu")
+    for a, b in zip(loaded.policy.parameters(), model.policy.parameters(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(ConfigError, match="cnn must be one of 'nature', 'small'; got 'big'"):
+        algo_kwargs({**params, "cnn": "big"})
+    with pytest.raises(ConfigError, match="cnn chooses CnnPolicy's image encoder; .* policy is MlpPolicy"):
+        algo_kwargs({**params, "policy": "MlpPolicy"})
+
+
+def test_torch_uses_one_thread_while_the_envs_step():
+    import torch
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from baselines.callbacks import OneThreadWhileCollecting
+    from baselines.train import make_vec_env
+
+    class Probe(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: set[int] = set()
+
+        def _on_step(self) -> bool:
+            self.threads.add(torch.get_num_threads())
+            return True
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        probe = Probe()
+        venv = make_vec_env("RLEnvs/CartPole-v0", {}, {}, 2, seed=0)
+        model = PPO("MlpPolicy", venv, n_steps=32, batch_size=32, n_epochs=1, device="cpu")
+        model.learn(128, callback=[OneThreadWhileCollecting(), probe])
+        assert probe.threads == {1} and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_readme_names_every_hyperparameter_of_ours():
+    from baselines.config import OWN_KEYS
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [key for key in OWN_KEYS if key != "unsupported" and f"`{key}`" not in readme]
+    assert not missing, f"README.md does not document {missing}"

@@ -135,7 +135,9 @@ def write_csv(path: Path, table: list[dict[str, Any]]) -> None:
         writer.writerows(table)
 
 
-def plot_curves(path: Path, data: dict[str, Any], title: str, metric: str) -> None:
+def plot_curves(path: Path, data: dict[str, Any], title: str, metric: str, legend: str = "trained with reward",
+                reference: tuple[str, float] | None = None) -> None:
+    """Mean and 95% band per entry of ``data["designs"]``; ``reference``: a labelled horizontal line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -147,11 +149,13 @@ def plot_curves(path: Path, data: dict[str, Any], title: str, metric: str) -> No
         mean, half = np.array(d["mean"], dtype=float), np.array(d["ci95"], dtype=float)
         (line,) = ax.plot(steps, mean, label=f"{design} ({d['seeds']} seeds)")
         ax.fill_between(steps, mean - half, mean + half, color=line.get_color(), alpha=0.2, linewidth=0)
+    if reference is not None:
+        ax.axhline(reference[1], color="0.4", linestyle="--", linewidth=1, label=reference[0])
     ax.set_xlabel("env steps")
     ax.set_ylabel(f"{metric} (training episodes, window {data['window']:,.0f} steps)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(title="trained with reward", fontsize=8)
+    ax.legend(title=legend, fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
