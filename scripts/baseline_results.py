@@ -130,19 +130,22 @@ def mario_lines(seeds: list[int]) -> str:
     lines = ["| Mario-v0 (state dqn, simple actions, progress reward) | steps | train minutes | episodes | "
              "furthest x (mean +- 95% CI) | flag rate | return (mean +- std) |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    verdicts = []
+    verdicts: dict[str, list[str]] = {"sampled": [], "greedy": []}
+    first = next(iter(results.values()))
     for seed, r in results.items():
-        mode = "greedy" if r["deterministic"] else "sampled"
-        lines.append(mario_row(f"PPO seed {seed}, {mode} actions", r, f"{r['timesteps']:,}",
-                               f"{r['wall_seconds'] / 60:.1f}"))
+        evaluations = {"greedy" if r["deterministic"] else "sampled": r}
         greedy = mario_run(seed) / "eval_greedy.json"
         if greedy.exists():
-            lines.append(mario_row(f"PPO seed {seed}, greedy actions", json.loads(greedy.read_text())))
-        verdicts.append(f"seed {seed}: {mario_verdict(r)}")
-    first = next(iter(results.values()))
+            evaluations["greedy"] = json.loads(greedy.read_text())
+        for i, (mode, e) in enumerate(evaluations.items()):
+            lines.append(mario_row(f"PPO seed {seed}, {mode} actions", e, *(
+                (f"{r['timesteps']:,}", f"{r['wall_seconds'] / 60:.1f}") if i == 0 else ())))
+            verdicts[mode].append(f"seed {seed}, {mode}: {mario_verdict(e['task_episodes']['x_pos'], first['random'])}")
     lines.append(mario_row("random agent (same starts)", first["random"]))
-    wins = sum(v.endswith("(clear win)") for v in verdicts)
-    summary = f"{wins} of {len(results)} seeds clearly beat random (agent's 95% interval above random's)."
+    counts = ", ".join(f"{sum(v.endswith('(clear win)') for v in found)} of {len(found)} with {mode} actions"
+                       for mode, found in verdicts.items() if found)
+    summary = f"Seeds that clearly beat random (agent's 95% interval above random's): {counts}."
+    verdicts = [v for found in verdicts.values() for v in found]
     plot = mario_plot(seeds, ROOT / MARIO_PLOT)
     picture = f"\n\n![Mario PPO learning curve]({plot.relative_to(ROOT)})" if plot else ""
     return ("\n".join(lines) + picture + "\n\n" + summary + "\n" + "\n".join(f"- {v}" for v in verdicts)
@@ -172,11 +175,11 @@ def mario_plot(seeds: list[int], path: Path) -> Path | None:
     return path
 
 
-def mario_verdict(r: dict) -> str:
+def mario_verdict(agent: list[float], random: dict) -> str:
     """Whether the agent's furthest-x interval lies above the random agent's (the issue's "clearly beats")."""
     from baselines.compare.report import ci95
 
-    agent, rand = r["task_episodes"]["x_pos"], r["random"]["task_episodes"]["x_pos"]
+    rand = random["task_episodes"]["x_pos"]
     low, high = sum(agent) / len(agent) - ci95(agent), sum(rand) / len(rand) + ci95(rand)
     if low > high:
         return f"agent's interval starts at {low:.0f}, above the end of random's ({high:.0f}) (clear win)"

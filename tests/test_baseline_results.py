@@ -36,10 +36,15 @@ def test_mario_table_counts_the_seeds_whose_interval_lies_above_random(tmp_path,
         (run / "episodes.jsonl").write_text("".join(json.dumps({"step": 50 * (i + 1), "x_pos": x}) + "\n"
                                                     for i, x in enumerate(xs)))
     text = script.mario_lines([0, 1, 2])
-    assert "1 of 2 seeds clearly beat random" in text
-    assert "seed 0: agent's interval starts at" in text and "(clear win)" in text.split("seed 1:")[0]
-    assert "seed 1:" in text and text.split("seed 1:")[1].split("\n")[0].endswith("(not a clear win)")
+    assert "clearly beat random (agent's 95% interval above random's): 1 of 2 with sampled actions." in text
+    assert "- seed 0, sampled: agent's interval starts at" in text and "(clear win)" in text.split("- seed 1,")[0].split("- seed 0, sampled:")[1]
+    assert text.split("- seed 1, sampled:")[1].split("\n")[0].endswith("(not a clear win)")
     assert "| random agent (same starts) |  |  | 20 | 675 +- " in text
     assert "![Mario PPO learning curve](docs/mario_ppo_learning_curve.png)" in text
     assert (tmp_path / "docs" / "mario_ppo_learning_curve.png").stat().st_size > 10_000
     assert "not run yet" in script.mario_lines([5])
+    greedy = evaluation([2000.0, 2010.0] * 10, random_xs)
+    (tmp_path / "RLEnvs_Mario-v0__ppo__1" / "eval_greedy.json").write_text(json.dumps(greedy))
+    text = script.mario_lines([0, 1])
+    assert "1 of 2 with sampled actions, 1 of 1 with greedy actions." in text
+    assert "| PPO seed 1, greedy actions |  |  | 20 | 2005 +- " in text
