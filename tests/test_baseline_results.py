@@ -17,7 +17,8 @@ def load_script():
 def evaluation(xs: list[float], random_xs: list[float]) -> dict:
     def block(values):
         return {"episodes": len(values), "task": {"x_pos": sum(values) / len(values), "flag": 0.0},
-                "task_episodes": {"x_pos": values}, "return_mean": 0.0, "return_std": 0.0}
+                "task_episodes": {"x_pos": values, "flag": [0.0] * len(values)}, "return_mean": 0.0,
+                "return_std": 0.0, "returns": [0.0] * len(values)}
 
     return {**block(xs), "deterministic": False, "timesteps": 1000, "wall_seconds": 60.0, "random": block(random_xs)}
 
@@ -39,7 +40,7 @@ def test_mario_table_counts_the_seeds_whose_interval_lies_above_random(tmp_path,
     assert "clearly beat random (agent's 95% interval above random's): 1 of 2 with sampled actions." in text
     assert "- seed 0, sampled: agent's interval starts at" in text and "(clear win)" in text.split("- seed 1,")[0].split("- seed 0, sampled:")[1]
     assert text.split("- seed 1, sampled:")[1].split("\n")[0].endswith("(not a clear win)")
-    assert "| random agent (same starts) |  |  | 20 | 675 +- " in text
+    assert "| random agent (2 runs' evaluations pooled) |  |  | 40 | 675 +- " in text
     assert "![Mario PPO learning curve](docs/mario_ppo_learning_curve.png)" in text
     assert (tmp_path / "docs" / "mario_ppo_learning_curve.png").stat().st_size > 10_000
     assert "not run yet" in script.mario_lines([5])
