@@ -168,10 +168,10 @@ def mario_plot(seeds: list[int], path: Path) -> Path | None:
     mean, half = band(np.array([learning_curve(read_episodes(mario_run(s)), "x_pos", grid, window) for s in done]))
     data = {"steps": grid.tolist(), "window": window,
             "designs": {"PPO, progress reward": {"mean": mean.tolist(), "ci95": half.tolist(), "seeds": len(done)}}}
-    random_x = json.loads((mario_run(done[0]) / "eval.json").read_text())["random"]["task"]["x_pos"]
+    random_x = pooled([json.loads((mario_run(s) / "eval.json").read_text())["random"] for s in done])["task"]["x_pos"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    plot_curves(path, data, f"Mario-v0 1-1, state dqn, simple actions, {MARIO_MINUTES} min per seed on 2 CPU cores",
-                "furthest x", legend="agent", reference=(f"random agent (evaluation mean {random_x:.0f})", random_x))
+    plot_curves(path, data, f"Mario-v0 1-1, state dqn, simple actions: PPO, {MARIO_MINUTES}-minute budget per seed, 2 CPU cores",
+                "furthest x", legend="agent", reference=(f"random agent (evaluation mean, pooled: {random_x:.0f})", random_x))
     return path
 
 
