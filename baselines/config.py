@@ -25,7 +25,7 @@ OWN_KEYS = {
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
-    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default) or small (the 2013 DQN paper's, ~3x cheaper)",
+    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default) or small (the 2013 DQN paper's, ~2.6x cheaper to train)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Constructor arguments the trainer sets itself.
@@ -130,7 +130,6 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
 
         if params.get("policy") != "CnnPolicy":
             raise ConfigError(f"cnn chooses CnnPolicy's image encoder; this configuration's policy is {params.get('policy')}")
-
         try:
             kwargs["policy_kwargs"] = policy_kwargs(params)
         except ValueError as error:
