@@ -146,29 +146,26 @@ def mario_lines(seeds: list[int]) -> str:
                        for mode, found in verdicts.items() if found)
     summary = f"Seeds that clearly beat random (agent's 95% interval above random's): {counts}."
     verdicts = [v for found in verdicts.values() for v in found]
-    plot = mario_plot(seeds, ROOT / MARIO_PLOT)
-    picture = f"\n\n![Mario PPO learning curve]({plot.relative_to(ROOT)})" if plot else ""
+    plot = mario_plot(results, ROOT / MARIO_PLOT)
+    picture = f"\n\n![Mario PPO learning curve]({plot.relative_to(ROOT)})"
     return ("\n".join(lines) + picture + "\n\n" + summary + "\n" + "\n".join(f"- {v}" for v in verdicts)
             + f"\n\nCommand per seed (seed 0 shown): `{command}`.")
 
 
-def mario_plot(seeds: list[int], path: Path) -> Path | None:
-    """Furthest x of the training episodes against env steps (mean and 95% band over the seeds),
-    with the random agent's evaluation mean as a dashed line."""
+def mario_plot(results: dict[int, dict], path: Path) -> Path:
+    """Furthest x of the training episodes against env steps (mean and 95% band over the seeds of
+    ``results``, their eval.json by seed), with the random agent's evaluation mean as a dashed line."""
     import numpy as np
 
     from baselines.compare.report import band, learning_curve, plot_curves, read_episodes
 
-    done = [s for s in seeds if (mario_run(s) / "eval.json").exists()]
-    if not done:
-        return None
-    total = max(json.loads((mario_run(s) / "state.json").read_text())["timesteps"] for s in done)
+    total = max(r["timesteps"] for r in results.values())
     grid = np.linspace(total / 60, total, 60)
     window = total / 15
-    mean, half = band(np.array([learning_curve(read_episodes(mario_run(s)), "x_pos", grid, window) for s in done]))
+    mean, half = band(np.array([learning_curve(read_episodes(mario_run(s)), "x_pos", grid, window) for s in results]))
     data = {"steps": grid.tolist(), "window": window,
-            "designs": {"PPO, progress reward": {"mean": mean.tolist(), "ci95": half.tolist(), "seeds": len(done)}}}
-    random_x = pooled([json.loads((mario_run(s) / "eval.json").read_text())["random"] for s in done])["task"]["x_pos"]
+            "designs": {"PPO, progress reward": {"mean": mean.tolist(), "ci95": half.tolist(), "seeds": len(results)}}}
+    random_x = pooled([r["random"] for r in results.values()])["task"]["x_pos"]
     path.parent.mkdir(parents=True, exist_ok=True)
     plot_curves(path, data, f"Mario-v0 1-1, state dqn, simple actions: PPO, {MARIO_MINUTES}-minute budget per seed, 2 CPU cores",
                 "furthest x", legend="agent", reference=(f"random agent (evaluation mean, pooled: {random_x:.0f})", random_x))

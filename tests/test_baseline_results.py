@@ -33,7 +33,6 @@ def test_mario_table_counts_the_seeds_whose_interval_lies_above_random(tmp_path,
         (tmp_path / f"RLEnvs_Mario-v0__ppo__{seed}").mkdir()
         run = tmp_path / f"RLEnvs_Mario-v0__ppo__{seed}"
         (run / "eval.json").write_text(json.dumps(evaluation(xs, random_xs)))
-        (run / "state.json").write_text(json.dumps({"timesteps": 1000, "wall_seconds": 60.0}))
         (run / "episodes.jsonl").write_text("".join(json.dumps({"step": 50 * (i + 1), "x_pos": x}) + "\n"
                                                     for i, x in enumerate(xs)))
     text = script.mario_lines([0, 1, 2])
