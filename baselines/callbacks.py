@@ -1,5 +1,6 @@
-"""Training callbacks the SB3 library lacks: atomic checkpoints that a resume can find, an
-episode log for learning curves, a progress file for dashboards, a wall-time budget."""
+"""Training callbacks the SB3 library lacks: checkpoints that a resume can trust, an episode
+log for learning curves, an evaluation history that survives resumptions, a progress file for
+dashboards, a wall-time budget."""
 
 from __future__ import annotations
 
@@ -8,48 +9,51 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.evaluation import evaluate_policy
 
-from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json
-
-LATEST = "checkpoints/latest.json"
-EPISODES = "episodes.jsonl"  # one JSON record per finished training episode, with its env step
-PROGRESS = "progress.json"  # {"step", "total"}, rewritten every few seconds while training
-KEEP = 2  # model checkpoints kept on disk (older ones are deleted once a newer one is complete)
+from baselines.checkpoint import atomic_write, atomic_write_json, save_replay_buffer
+from baselines.rundir import (BEST_MODEL, CHECKPOINT_MODEL, EPISODES, EVALUATIONS, PROGRESS, REPLAY_ARRAYS,
+                              REPLAY_INFO, RunDir, RunFileError)
 
 
 class AtomicCheckpoint(BaseCallback):
-    """Every ``every`` env steps: the model (and optionally the replay buffer), then latest.json.
+    """Every ``every`` env steps (and once at the end): one checkpoint directory holding the model,
+    the replay buffer if asked, and ``checkpoint.json`` (step, wall time so far, the episodes
+    still running), committed by a rename before latest.json points at it (:meth:`RunDir.write_checkpoint`),
+    so a kill at any moment never pairs a model with another step's buffer."""
 
-    Files are written to a temporary name and renamed, and latest.json is renamed last, so a
-    kill at any time leaves a consistent latest checkpoint.
-    """
-
-    def __init__(self, run_dir: Path, every: int, save_replay_buffer: bool = False) -> None:
+    def __init__(self, run_dir: RunDir, every: int, save_replay_buffer: bool, episode_log: EpisodeLog,
+                 wall_seconds_before: float) -> None:
         super().__init__()
-        self.run_dir, self.every, self.save_replay_buffer = Path(run_dir), max(int(every), 1), save_replay_buffer
-        self.last = 0
+        self.run_dir, self.every, self.save_buffer = run_dir, max(int(every), 1), save_replay_buffer
+        self.episode_log, self.wall_before = episode_log, wall_seconds_before
+        self.last, self.start = 0, time.time()
 
     def _on_training_start(self) -> None:
-        self.last = self.num_timesteps
+        self.last, self.start = self.num_timesteps, time.time()
 
     def _on_step(self) -> bool:
         if self.num_timesteps - self.last >= self.every:
             self.save()
         return True
 
-    def save(self) -> None:
+    def wall_seconds(self) -> float:
+        return self.wall_before + time.time() - self.start
+
+    def save(self) -> Path:
         self.last = self.num_timesteps
-        model_name = f"checkpoints/step_{self.num_timesteps}.zip"
-        atomic_write(self.run_dir / model_name, self.model.save)
-        entry: dict[str, Any] = {"step": self.num_timesteps, "model": model_name}
-        if self.save_replay_buffer and getattr(self.model, "replay_buffer", None) is not None:
-            entry["replay_buffer"] = "checkpoints/replay_buffer.pkl"
-            atomic_write(self.run_dir / entry["replay_buffer"], self.model.save_replay_buffer)
-        atomic_write_json(self.run_dir / LATEST, entry)
-        models = sorted((self.run_dir / "checkpoints").glob("step_*.zip"), key=lambda p: int(p.stem.split("_")[1]))
-        for old in models[:-KEEP]:
-            old.unlink()
+        buffer = getattr(self.model, "replay_buffer", None) if self.save_buffer else None
+
+        def write(directory: Path) -> None:
+            self.model.save(directory / CHECKPOINT_MODEL)
+            if buffer is not None:
+                save_replay_buffer(buffer, directory / REPLAY_ARRAYS, directory / REPLAY_INFO)
+
+        info = {"wall_seconds": self.wall_seconds(), "replay_buffer": buffer is not None,
+                "unfinished": self.episode_log.running()}
+        return self.run_dir.write_checkpoint(self.num_timesteps, write, info)
 
 
 class StopAfter(BaseCallback):
@@ -67,44 +71,44 @@ class StopAfter(BaseCallback):
         return time.time() - self.start < self.seconds
 
 
-def latest_checkpoint(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / LATEST
-    try:
-        entry = json.loads(path.read_text())
-        (Path(run_dir) / entry["model"]).stat()
-    except (OSError, ValueError, KeyError) as error:
-        raise CheckpointError(f"no usable checkpoint in {run_dir} ({error}); nothing to resume") from error
-    return entry
-
-
 class EpisodeLog(BaseCallback):
     """Every finished training episode: TensorBoard ``charts/episodic_return`` and
     ``charts/episodic_length`` (CleanRL's names), ``charts/design_return/<design>``,
     ``charts/task/<metric>``, and a line in ``episodes.jsonl`` (the learning-curve data).
 
-    On a resume, records written after the checkpoint being resumed are dropped first, so the
-    log never holds an episode twice.
+    A resume restarts the envs, so the episodes running at the checkpoint end there: they are
+    logged once, with ``"unfinished": true`` and their partial return and length. Records written
+    after the checkpoint (the work lost to the interruption) are dropped first, atomically, so the
+    log never holds an episode twice, and the lengths of all records add up to the run's steps.
     """
 
-    def __init__(self, run_dir: Path, env_id: str, n_envs: int) -> None:
+    def __init__(self, run_dir: RunDir, env_id: str, n_envs: int, unfinished: list[dict] | None = None) -> None:
         super().__init__()
         from baselines.episodes import EpisodeTracker, task_metrics
 
         self.path = run_dir / EPISODES
         self.tracker = EpisodeTracker(n_envs, task_metrics(env_id))
+        self.unfinished = unfinished or []
         self._file: Any = None
 
+    def running(self) -> list[dict[str, float]]:
+        """The episodes in progress now, as records (for a checkpoint)."""
+        return [dict(r) for r in self.tracker.running if r["length"] > 0]
+
     def _on_training_start(self) -> None:
+        step = self.num_timesteps
         kept = []
         if self.path.exists():
             for line in self.path.read_text().splitlines():
                 try:
                     record = json.loads(line)
-                except ValueError:
+                    later = record["step"] > step or (record["step"] == step and record.get("unfinished"))
+                except (ValueError, KeyError, TypeError):
                     continue  # a line cut short by a kill
-                if record.get("step", 0) <= self.num_timesteps:
+                if not later:
                     kept.append(line)
-        self.path.write_text("".join(line + "\n" for line in kept))
+        kept += [json.dumps({"step": step, **record, "unfinished": True}) for record in self.unfinished]
+        atomic_write(self.path, lambda f: f.write("".join(line + "\n" for line in kept).encode()))
         self._file = self.path.open("a")
 
     def _on_step(self) -> bool:
@@ -122,15 +126,73 @@ class EpisodeLog(BaseCallback):
             self._file.flush()
         return True
 
-    def _on_training_end(self) -> None:
-        if self._file is not None:
-            self._file.close()
+    def close(self, final_step: int) -> None:
+        """At the end of training: the episodes still running, logged as unfinished."""
+        if self._file is None:
+            return
+        for record in self.running():
+            self._file.write(json.dumps({"step": final_step, **record, "unfinished": True}) + "\n")
+        self._file.close()
+        self._file = None
+
+
+class ResumableEval(BaseCallback):
+    """Periodic evaluation (SB3's ``evaluate_policy``), like SB3's EvalCallback, but resumable:
+    ``evaluations.npz`` keeps every evaluation of the run across resumptions (SB3's callback
+    restarts it), ``best_model.zip`` is replaced only by a better mean return than any before,
+    and both files are written atomically."""
+
+    def __init__(self, eval_env: Any, run_dir: RunDir, every: int, episodes: int, deterministic: bool) -> None:
+        super().__init__()
+        self.eval_env, self.run_dir, self.every = eval_env, run_dir, every
+        self.episodes, self.deterministic = episodes, deterministic
+        self.timesteps: list[int] = []
+        self.results: list[list[float]] = []
+        self.lengths: list[list[int]] = []
+        self.best = -np.inf
+
+    def _on_training_start(self) -> None:
+        path = self.run_dir / EVALUATIONS
+        if not path.exists():
+            return
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                timesteps, results, lengths = data["timesteps"], data["results"], data["ep_lengths"]
+        except (OSError, ValueError, KeyError, EOFError) as error:
+            raise RunFileError(f"{path} is not a readable evaluation history (.npz with timesteps, results, "
+                               f"ep_lengths): {error}") from None
+        if results.ndim != 2 or len(timesteps) != len(results) or lengths.shape != results.shape:
+            raise RunFileError(f"{path}: timesteps, results and ep_lengths do not match in shape")
+        if len(results):
+            self.best = float(results.mean(axis=1).max())  # best_model.zip may come from any of them
+        keep = timesteps <= self.num_timesteps
+        self.timesteps = [int(t) for t in timesteps[keep]]
+        self.results, self.lengths = results[keep].tolist(), lengths[keep].astype(int).tolist()
+
+    def _on_step(self) -> bool:
+        if self.every <= 0 or self.n_calls % self.every:
+            return True
+        returns, lengths = evaluate_policy(self.model, self.eval_env, n_eval_episodes=self.episodes,
+                                           deterministic=self.deterministic, return_episode_rewards=True, warn=False)
+        mean = float(np.mean(returns))
+        self.logger.record("eval/mean_reward", mean)
+        self.logger.record("eval/mean_ep_length", float(np.mean(lengths)))
+        if mean > self.best:
+            atomic_write(self.run_dir / BEST_MODEL, self.model.save)
+            self.best = mean
+        self.timesteps.append(self.num_timesteps)
+        self.results.append([float(r) for r in returns])
+        self.lengths.append([int(n) for n in lengths])
+        atomic_write(self.run_dir / EVALUATIONS, lambda f: np.savez(f, timesteps=np.array(self.timesteps),
+                                                                    results=np.array(self.results),
+                                                                    ep_lengths=np.array(self.lengths)))
+        return True
 
 
 class ProgressFile(BaseCallback):
     """``progress.json`` with the steps done and the total, for a dashboard in another process."""
 
-    def __init__(self, run_dir: Path, total: int, every_seconds: float = 2.0) -> None:
+    def __init__(self, run_dir: RunDir, total: int, every_seconds: float = 2.0) -> None:
         super().__init__()
         self.path, self.total, self.every = run_dir / PROGRESS, total, every_seconds
         self._last = 0.0

@@ -6,12 +6,13 @@ Pure functions, so the tests call them directly.
 from __future__ import annotations
 
 import inspect
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from rl_envs.options import check_choice
+from rl_envs.options import check_choice, describe_range
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
 ALGOS = ("dqn", "ppo")
@@ -28,6 +29,36 @@ OWN_KEYS = {
     "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default) or small (the 2013 DQN paper's, ~2.6x cheaper to train)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
+# Valid ranges, checked for the files and --set alike before anything is written or trained:
+# (low, high, integer, low_inclusive). A schedule ("lin_<start>") is checked by its start value.
+RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
+    "n_timesteps": (1, None, False, True),
+    "n_envs": (1, None, True, True),
+    "frame_stack": (1, None, True, True),
+    "n_steps": (1, None, True, True),
+    "batch_size": (1, None, True, True),
+    "n_epochs": (1, None, True, True),
+    "learning_rate": (0, None, False, False),
+    "gamma": (0, 1, False, True),
+    "gae_lambda": (0, 1, False, True),
+    "clip_range": (0, None, False, False),
+    "clip_range_vf": (0, None, False, False),
+    "ent_coef": (0, None, False, True),
+    "vf_coef": (0, None, False, True),
+    "max_grad_norm": (0, None, False, False),
+    "target_kl": (0, None, False, False),
+    "buffer_size": (1, None, True, True),
+    "learning_starts": (0, None, True, True),
+    "tau": (0, 1, False, False),
+    "gradient_steps": (-1, None, True, True),
+    "target_update_interval": (1, None, True, True),
+    "exploration_fraction": (0, 1, False, True),
+    "exploration_initial_eps": (0, 1, False, True),
+    "exploration_final_eps": (0, 1, False, True),
+    "reward_scale": (0, None, False, False),
+}
+CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy"), "cnn": ("nature", "small")}
+BOOLS = ("double_dqn", "eval_deterministic", "normalize_advantage", "optimize_memory_usage", "use_sde")
 # Constructor arguments the trainer sets itself.
 RESERVED = {"self", "policy", "env", "seed", "device", "tensorboard_log", "verbose", "_init_setup_model"}
 
@@ -94,11 +125,51 @@ def load_hyperparams(algo: str, env_id: str, env_kwargs: dict[str, Any] | None =
     if unknown:
         raise ConfigError(f"{path}: unknown {algo} hyperparameter(s) {unknown} for {env_id}; valid: "
                           f"{', '.join(sorted(valid_keys(algo)))}")
+    check_hyperparams(algo, params, f"{path} ({env_id})")
     if "unsupported" in params:
         raise ConfigError(f"{algo} on {env_id} with {env_kwargs or {}}: {params['unsupported']}")
     if algo != "dqn" and "double_dqn" in params:
         raise ConfigError(f"{path}: double_dqn is a DQN setting, not {algo}'s")
     return params
+
+
+def check_hyperparams(algo: str, params: dict[str, Any], source: str) -> dict[str, Any]:
+    """Every known key of ``params`` within its valid range; ConfigError naming ``source``, the key and the range."""
+    unknown = sorted(set(params) - valid_keys(algo))
+    if unknown:
+        raise ConfigError(f"unknown {algo} hyperparameter(s) {unknown} in {source}; valid: "
+                          f"{', '.join(sorted(valid_keys(algo)))}")
+    for key, value in params.items():
+        if key in CHOICES and value not in CHOICES[key]:
+            raise ConfigError(f"{source}: {key} must be one of {', '.join(map(repr, CHOICES[key]))}; got {value!r}")
+        if key in BOOLS and not isinstance(value, bool):
+            raise ConfigError(f"{source}: {key} must be true or false; got {value!r}")
+        if key == "frame_stack" and value is None:
+            continue
+        if key in RANGES:
+            _check_range(key, value, source)
+    return params
+
+
+def _check_range(key: str, value: Any, source: str) -> None:
+    low, high, integer, low_inclusive = RANGES[key]
+    wanted = describe_range(low, high, low_inclusive, True) + (" (an integer)" if integer else "")
+    number = value
+    if key in SCHEDULED and isinstance(value, str) and value.startswith("lin_"):
+        number = value[len("lin_"):]
+    if key == "n_timesteps" and isinstance(number, str):  # YAML reads 1e6 as a string
+        number = number.strip()
+    try:
+        ok_type = not isinstance(number, bool) and (isinstance(number, (int, float)) or
+                                                      (isinstance(number, str) and key in (*SCHEDULED, "n_timesteps")))
+        number = float(number) if ok_type else None
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or (integer and number != int(number)):
+        raise ConfigError(f"{source}: {key} must be a number in {wanted}; got {value!r}")
+    too_low = low is not None and (number < low if low_inclusive else number <= low)
+    if too_low or (high is not None and number > high):
+        raise ConfigError(f"{source}: {key} must be in {wanted}; got {value!r}")
 
 
 def eval_deterministic(params: dict[str, Any], override: bool | None = None) -> bool:

@@ -33,7 +33,7 @@ class EpisodeTracker:
         for name, (_, reduce) in self.metrics.items():
             if reduce not in REDUCERS:
                 raise ValueError(f"task metric {name!r}: reduce must be one of {REDUCERS}, not {reduce!r}")
-        self._running = [self._fresh() for _ in range(n_envs)]
+        self.running = [self._fresh() for _ in range(n_envs)]
 
     def _fresh(self) -> dict[str, float]:
         return {"return": 0.0, "length": 0}
@@ -41,7 +41,7 @@ class EpisodeTracker:
     def step(self, rewards: Sequence[float], dones: Sequence[bool], infos: Sequence[dict]) -> list[dict[str, float]]:
         ended = []
         for i, (reward, done, info) in enumerate(zip(rewards, dones, infos)):
-            record = self._running[i]
+            record = self.running[i]
             record["return"] += float(reward)
             record["length"] += 1
             for design, value in info.get("reward_designs", {}).items():
@@ -55,7 +55,7 @@ class EpisodeTracker:
                 if "episode" in info:  # SB3's Monitor: the env's own return, before any reward scaling
                     record["return"] = float(info["episode"]["r"])
                 ended.append(record)
-                self._running[i] = self._fresh()
+                self.running[i] = self._fresh()
         return ended
 
 

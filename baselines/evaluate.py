@@ -24,40 +24,45 @@ choose explicitly.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from baselines.args import TrainArgs, from_dict
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
-from baselines.config import ConfigError, algo_class, eval_deterministic
+from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
+from baselines.factories import build_model, make_env, make_vec_env, resolve_device
+from baselines.rundir import CONFIG, EVAL, VIDEOS, RunDir
 
 
 def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None = None,
              n_envs: int = 1, seed: int = 0) -> tuple[Any, Any, dict]:
-    """(model, VecEnv, config) of a run, the model loaded without unpickling anything."""
+    """(model, VecEnv, config) of a run, the model loaded without unpickling anything.
+
+    ``model_name``: ``model``, ``best_model`` or ``checkpoints/step_N``, inside the run directory.
+    """
     import warnings
 
-    from baselines.train import TrainArgs, build_model, make_vec_env, resolve_device
-
-    try:
-        config = json.loads((run_dir / "config.json").read_text())
-    except (OSError, ValueError) as error:
-        raise CheckpointError(f"{run_dir} is not a run directory (no readable config.json): {error}") from error
-    args = TrainArgs(**config["args"])
-    params = config["hyperparams"]  # as trained, even if the YAML files changed since
-    path = run_dir / f"{model_name}.zip"
-    if not path.exists():
-        raise CheckpointError(f"{path} does not exist (models here: {sorted(p.name for p in run_dir.glob('*.zip'))})")
+    run = RunDir(run_dir)
+    if not run.path.is_dir():
+        raise CheckpointError(f"{run_dir} is not a run directory (it does not exist)")
+    config = run.load_config()
+    args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
+    params = check_hyperparams(args.algo, config["hyperparams"], str(run / CONFIG))  # as trained
+    path = run.model_path(model_name)
     venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, seed, render_mode)
     device = resolve_device("auto")
     with warnings.catch_warnings():  # a 1-env copy of the model only lends its objects to the loader
         warnings.simplefilter("ignore", UserWarning)
-        fresh = build_model(args, params, venv, device)
-    return safe_load(algo_class(args.algo), path, fresh, venv, device), venv, config
+        fresh = build_model(args.algo, params, venv, args.seed, device)
+    try:
+        return safe_load(algo_class(args.algo), path, fresh, venv, device), venv, config
+    except BaseException:
+        venv.close()
+        raise
 
 
 def episode_summary(records: list[dict[str, float]], metrics: dict[str, tuple[str, str]]) -> dict[str, Any]:
@@ -95,8 +100,21 @@ class RandomAgent:
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,
              seed: int = 1_000_000, random_baseline: bool = False, deterministic: bool | None = None,
-             output: str = "eval.json") -> dict[str, Any]:
-    """Play and record ``episodes`` episodes; ``deterministic`` None: as the run's hyperparameters say."""
+             output: str = EVAL) -> dict[str, Any]:
+    """Play and record ``episodes`` episodes; ``deterministic`` None: as the run's hyperparameters say.
+
+    Holds the run directory's lock while it works (refused while a training writes there).
+    """
+    run = RunDir(run_dir)
+    if not run.path.is_dir():
+        raise CheckpointError(f"{run_dir} is not a run directory (it does not exist)")
+    with run.lock("evaluate"):
+        return _evaluate(run, episodes, model_name, video, seed, random_baseline, deterministic, output)
+
+
+def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: int, random_baseline: bool,
+              deterministic: bool | None, output: str) -> dict[str, Any]:
+    run_dir = run.path
     model, venv, config = load_run(run_dir, model_name, render_mode="rgb_array" if video else None, seed=seed)
     greedy = eval_deterministic(config["hyperparams"], deterministic)
     if video:
@@ -106,10 +124,8 @@ def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video
               **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy)}
     if random_baseline:
         result["random"] = play_episodes(RandomAgent(venv.action_space, seed), venv, config["args"]["env"], episodes)
-    state_path = run_dir / "state.json"
-    if state_path.exists():
-        result.update(json.loads(state_path.read_text()))
-    result["machine"] = config.get("machine", {})
+    result.update(run.load_state() or {})
+    result["machine"] = config["machine"]
     atomic_write_json(run_dir / output, result)
     venv.close()
     return result
@@ -119,14 +135,12 @@ def record_video(run_dir: Path, model: Any, config: dict, greedy: bool = True) -
     """One episode recorded with Gymnasium's RecordVideo (needs moviepy)."""
     import gymnasium as gym
 
-    from baselines.train import make_env
-
     args = config["args"]
     try:
         import moviepy  # noqa: F401  (RecordVideo's encoder)
     except ImportError as error:
         raise ConfigError("--video needs moviepy: .venv/bin/pip install -e '.[video]'") from error
-    env = gym.wrappers.RecordVideo(make_env(args["env"], args["env_kwargs"], "rgb_array"), str(run_dir / "videos"),
+    env = gym.wrappers.RecordVideo(make_env(args["env"], args["env_kwargs"], "rgb_array"), str(run_dir / VIDEOS),
                                    episode_trigger=lambda i: i == 0, disable_logger=True)
     frames = int(config["hyperparams"].get("frame_stack") or 1)
     if frames > 1:
@@ -139,7 +153,7 @@ def record_video(run_dir: Path, model: Any, config: dict, greedy: bool = True) -
         obs, _, terminated, truncated, _ = env.step(action[0])
         done = terminated or truncated
     env.close()
-    return run_dir / "videos"
+    return run_dir / VIDEOS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--greedy", action="store_true", help="greedy actions (default unless the run's hyperparameters say otherwise)")
     choice.add_argument("--stochastic", action="store_true", help="sample actions from the policy")
-    parser.add_argument("--output", default="eval.json", help="file name in RUN_DIR for the results (default eval.json)")
+    parser.add_argument("--output", default=EVAL, help="file name in RUN_DIR for the results (default eval.json)")
     args = parser.parse_args(argv)
     if Path(args.output).name != args.output or not args.output.endswith(".json"):
         parser.error(f"--output must be a file name ending in .json (written inside RUN_DIR), got {args.output!r}")

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from baselines.rundir import CONFIG, EVAL
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "baselines"
 EXPERIMENTS = {
@@ -37,11 +39,11 @@ def run_name(algo: str, env: str, overrides: list[str], seed: int) -> str:
 
 def train_and_evaluate(algo: str, env: str, env_kwargs: list[str], overrides: list[str], seed: int) -> Path:
     run_dir = RUNS / run_name(algo, env, overrides, seed)
-    if not (run_dir / "eval.json").exists():
+    if not (run_dir / EVAL).exists():
         cmd = [sys.executable, "-m", "baselines.train", "--algo", algo, "--env", env, "--seed", str(seed),
                "--run-dir", str(run_dir), "--eval-freq", "0", "--no-progress-bar"]
         cmd += [a for kv in env_kwargs for a in ("--env-kwarg", kv)] + [a for kv in overrides for a in ("--set", kv)]
-        if (run_dir / "config.json").exists():
+        if (run_dir / CONFIG).exists():
             cmd = [sys.executable, "-m", "baselines.train", "--resume", str(run_dir), "--no-progress-bar"]
         subprocess.run(cmd, check=True, cwd=ROOT)
         subprocess.run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "10"], check=True,
@@ -103,7 +105,7 @@ def mario_commands(seed: int) -> list[list[str]]:
 def train_mario(seed: int) -> None:
     if (mario_run(seed) / "eval_greedy.json").exists():
         return
-    if (mario_run(seed) / "config.json").exists():
+    if (mario_run(seed) / CONFIG).exists():
         raise SystemExit(f"{mario_run(seed)} holds an unfinished Mario run; its budget is wall time, so delete it "
                          "and run again rather than resume")
     for cmd in mario_commands(seed):
@@ -122,8 +124,8 @@ def mario_row(label: str, r: dict, steps: str = "", minutes: str = "") -> str:
 
 def mario_lines(seeds: list[int]) -> str:
     """The Mario PPO runs (``--only mario`` trains them) against a random agent on the same starts."""
-    results = {seed: json.loads((mario_run(seed) / "eval.json").read_text())
-               for seed in seeds if (mario_run(seed) / "eval.json").exists()}
+    results = {seed: json.loads((mario_run(seed) / EVAL).read_text())
+               for seed in seeds if (mario_run(seed) / EVAL).exists()}
     command = " && ".join(" ".join(c) for c in mario_commands(0))
     if not results:
         return f"Mario PPO: not run yet (`scripts/baseline_results.py --only mario`, per seed: `{command}`)."
@@ -213,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                 run_dir = RUNS / run_name(algo, env, overrides, seed)
                 if group in groups and not args.table_only:
                     train_and_evaluate(algo, env, env_kwargs, overrides, seed)
-                if (run_dir / "eval.json").exists():
-                    result = json.loads((run_dir / "eval.json").read_text())
+                if (run_dir / EVAL).exists():
+                    result = json.loads((run_dir / EVAL).read_text())
                     rows.append({**result, "variant": " ".join(overrides + env_kwargs) or "default"})
     text = table(rows) + "\n\n" + mario_lines(args.seeds)
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, CPU only"

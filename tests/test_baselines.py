@@ -71,7 +71,10 @@ def test_ppo_end_to_end_then_evaluate(tmp_path):
     config = json.loads((run_dir / "config.json").read_text())
     assert config["hyperparams"]["n_steps"] == 32 and config["device"] == "cpu" and config["n_envs"] == 2
     assert (run_dir / "model.zip").exists() and (run_dir / "best_model.zip").exists()
-    assert len(list((run_dir / "checkpoints").glob("step_*.zip"))) == 2  # the last two kept
+    checkpoints = sorted((run_dir / "checkpoints").glob("step_*"))
+    assert len(checkpoints) == 2 and all((c / "model.zip").exists() for c in checkpoints)  # the last two kept
+    assert json.loads((run_dir / "checkpoints" / "latest.json").read_text()) == {"step": 1024,
+                                                                                 "dir": "checkpoints/step_1024"}
     events = list((run_dir / "tb").glob("events.out.tfevents.*"))
     assert events and b"charts/SPS" in events[0].read_bytes() and b"losses/value_loss" in events[0].read_bytes()
     result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "3", "--video"])
@@ -128,7 +131,9 @@ def test_dqn_end_to_end_with_frame_stack_and_buffer_size(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "replay buffer: 100,000 transitions" in result.stdout
     latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
-    assert latest["replay_buffer"] and (run_dir / latest["replay_buffer"]).exists()
+    checkpoint = run_dir / latest["dir"]
+    assert json.loads((checkpoint / "checkpoint.json").read_text())["replay_buffer"] is True
+    assert (checkpoint / "replay_buffer.npz").exists() and (checkpoint / "replay_buffer.json").exists()
     result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "2"])
     assert result.returncode == 0, result.stderr
 
@@ -179,7 +184,7 @@ def test_existing_run_dir_and_corrupt_checkpoint(tmp_path):
     result = run(train_cmd("--run-dir", str(run_dir)))
     assert result.returncode == 2 and "already holds a run; use --resume" in result.stderr
     latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
-    checkpoint = run_dir / latest["model"]
+    checkpoint = run_dir / latest["dir"] / "model.zip"
     checkpoint.write_bytes(b"not a zip")
     result = run(train_cmd("--resume", str(run_dir), "--total-timesteps", "1000"))
     assert result.returncode == 2 and "is not a readable SB3 model file" in result.stderr
@@ -357,3 +362,34 @@ def test_readme_names_every_hyperparameter_of_ours():
     readme = (ROOT / "README.md").read_text()
     missing = [key for key in OWN_KEYS if key != "unsupported" and f"`{key}`" not in readme]
     assert not missing, f"README.md does not document {missing}"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--set", "n_steps=0"], r"--set: n_steps must be in \[1, inf\) \(an integer\); got 0"),
+    (["--set", "batch_size=0"], r"--set: batch_size must be in \[1, inf\) \(an integer\); got 0"),
+    (["--set", "learning_rate=nan"], r"--set: learning_rate must be a number in \(0, inf\); got 'nan'"),
+    (["--set", "learning_rate=abc"], r"--set: learning_rate must be a number in \(0, inf\); got 'abc'"),
+    (["--set", "n_epochs=-1"], r"--set: n_epochs must be in \[1, inf\) \(an integer\); got -1"),
+    (["--set", "gamma=2"], r"--set: gamma must be in \[0, 1\]; got 2"),
+    (["--set", "frame_stack=-1"], r"--set: frame_stack must be in \[1, inf\) \(an integer\); got -1"),
+    (["--set", "vec_env=bogus"], r"--set: vec_env must be one of 'dummy', 'subproc'; got 'bogus'"),
+    (["--set", "double_dqn=maybe", "--algo", "dqn"], r"--set: double_dqn must be true or false; got 'maybe'"),
+    (["--checkpoint-freq", "0"], r"checkpoint_freq must be in \[1, inf\), got 0"),
+    (["--seed", "-1"], r"seed must be in \[0, inf\), got -1"),
+    (["--eval-episodes", "0"], r"eval_episodes must be in \[1, inf\), got 0"),
+    (["--max-minutes", "0"], r"max_minutes must be in \(0, inf\), got 0"),
+])
+def test_every_hyperparameter_and_option_is_range_checked_before_anything_is_written(tmp_path, capsys, argv, message):
+    from baselines.train import main
+
+    run_dir = tmp_path / "never"
+    assert main([*argv, "--run-dir", str(run_dir), "--no-progress-bar"]) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not run_dir.exists()
+
+
+def test_hyperparameter_files_are_range_checked_too(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("RLEnvs/CartPole-v0:\n  default: {policy: MlpPolicy, n_timesteps: 10, gamma: 1.5}\n")
+    with pytest.raises(ConfigError, match=r"bad.yml \(RLEnvs/CartPole-v0\): gamma must be in \[0, 1\]; got 1.5"):
+        load_hyperparams("ppo", "RLEnvs/CartPole-v0", path=bad)

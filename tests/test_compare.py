@@ -105,11 +105,16 @@ def plant_corrupt_run(out: Path, design: str, seed: int) -> None:
     from baselines.config import load_hyperparams
 
     run_dir = out / "runs" / f"{design}__seed{seed}"
-    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "step_512").mkdir(parents=True)
     params = load_hyperparams("ppo", "RLEnvs/GridWorld-v0", {"reward": design})
-    (run_dir / "config.json").write_text(json.dumps({"args": {}, "hyperparams": params}))
-    (run_dir / "checkpoints" / "step_512.zip").write_bytes(b"not a zip")
-    (run_dir / "checkpoints" / "latest.json").write_text(json.dumps({"step": 512, "model": "checkpoints/step_512.zip"}))
+    args = {"algo": "ppo", "env": "RLEnvs/GridWorld-v0", "env_kwargs": {"reward": design}, "seed": seed,
+            "run_dir": str(run_dir), "eval_freq": 0, "progress_bar": False}
+    (run_dir / "config.json").write_text(json.dumps({"args": args, "total_timesteps": 1024, "n_envs": 4,
+                                                     "device": "cpu", "hyperparams": params, "machine": {}}))
+    (run_dir / "checkpoints" / "step_512" / "model.zip").write_bytes(b"not a zip")
+    (run_dir / "checkpoints" / "step_512" / "checkpoint.json").write_text(json.dumps(
+        {"step": 512, "wall_seconds": 1.0, "replay_buffer": False, "unfinished": []}))
+    (run_dir / "checkpoints" / "latest.json").write_text(json.dumps({"step": 512, "dir": "checkpoints/step_512"}))
 
 
 def check_png(path: Path) -> None:
@@ -134,7 +139,8 @@ def test_tiny_comparison_end_to_end_with_a_failed_run(tmp_path):
                    "return/goal", "error"):
         assert column in rows[0]
     assert rows[0]["metric"] == "return/step_cost" and int(rows[0]["timesteps"]) >= 1024
-    assert "no usable checkpoint" in rows[3]["error"] or "not a zip" in rows[3]["error"] or "Checkpoint" in rows[3]["error"]
+    assert "step_512/model.zip is not a readable SB3 model file" in rows[3]["error"]
+    assert (out / "runs" / "goal__seed1" / "checkpoints" / "step_512" / "model.zip").read_bytes() == b"not a zip"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["metric"] == "return/step_cost" and summary["settings"]["designs"] == ["step_cost", "goal"]
     assert summary["by_design"]["step_cost"]["runs_done"] == 2 and summary["by_design"]["goal"]["runs_failed"] == 1

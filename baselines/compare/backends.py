@@ -19,9 +19,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
-from baselines.callbacks import PROGRESS
 from baselines.compare.spec import RunSpec
 from baselines.compare.worker import finished
+from baselines.rundir import PROGRESS
 
 POLL_SECONDS = 0.5
 LOG_TAIL_LINES = 15
@@ -72,7 +72,8 @@ def log_tail(path: Path) -> str:
 
 def run_local(specs: list[RunSpec], workers: int, out: Path, dashboard: Dashboard) -> list[dict[str, Any]]:
     """Each run in its own Python process, ``workers`` at a time; Ctrl-C / SIGTERM stops them all
-    (their checkpoints stay, so the same command resumes them)."""
+    (their checkpoints stay, so the same command resumes them). Each worker runs in a process
+    group of its own and dies with this process, even when this one is killed with SIGKILL."""
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "specs").mkdir(parents=True, exist_ok=True)
     children: set[subprocess.Popen] = set()
@@ -92,8 +93,9 @@ def run_local(specs: list[RunSpec], workers: int, out: Path, dashboard: Dashboar
         env = {**os.environ, "OMP_NUM_THREADS": str(spec.torch_threads)}
         dashboard.state(spec, "running")
         with log_path.open("a") as log:
-            child = subprocess.Popen([sys.executable, "-m", "baselines.compare.worker", str(spec_path)],
-                                     stdout=log, stderr=subprocess.STDOUT, env=env)
+            child = subprocess.Popen([sys.executable, "-m", "baselines.compare.worker", str(spec_path),
+                                      str(os.getpid())], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
             with lock:
                 children.add(child)
             code = child.wait()

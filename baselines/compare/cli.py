@@ -26,19 +26,26 @@ from baselines.compare import report
 from baselines.compare.spec import BACKENDS, CompareArgs, check_manifest, runs, validate, write_manifest
 from baselines.checkpoint import atomic_write_json
 from baselines.config import ALGOS
+from baselines.rundir import RunDir
 
 
 def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
     """Validate, run (or resume) every (design, seed), and write the outputs; returns summary.json's content."""
     from rich.console import Console
 
-    from baselines.compare.backends import Dashboard, run_local, run_ray
-    from rl_envs.registry import entry
-
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)  # progress, errors
     stdout = Console(width=None if sys.stdout.isatty() else 120)  # the results
     args = validate(args)
     out = check_manifest(args).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with RunDir(out).lock("compare"):  # one comparison per output directory at a time
+        return _compare(args, out, console, stdout, show_progress)
+
+
+def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progress: bool) -> dict[str, Any]:
+    from baselines.compare.backends import Dashboard, run_local, run_ray
+    from rl_envs.registry import entry
+
     write_manifest(args, out)
     specs = runs(args, out)
     console.print(f"comparing {len(args.designs)} reward designs x {args.seeds} seeds of {args.algo} on {args.env} "

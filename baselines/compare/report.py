@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines.callbacks import EPISODES
+from baselines.rundir import EPISODES
 
 CURVE_POINTS = 60
 # Two-sided 95% quantiles of Student's t by degrees of freedom (the band over few seeds).
@@ -64,14 +64,17 @@ def band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def read_episodes(run_dir: Path) -> list[dict[str, Any]]:
+    """A run's finished training episodes (episodes cut by a resume or by the end are left out)."""
     path = Path(run_dir) / EPISODES
     records = []
     if path.exists():
         for line in path.read_text().splitlines():
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except ValueError:
                 continue
+            if isinstance(record, dict) and not record.get("unfinished"):
+                records.append(record)
     return records
 
 

@@ -95,7 +95,8 @@ def validate(args: CompareArgs) -> CompareArgs:
 
 def check_runs_can_start(args: CompareArgs) -> None:
     """Hyperparameters and env options of every design, checked the way the trainer will."""
-    from baselines.train import TrainArgs, make_env, resolve_device, run_hyperparams
+    from baselines.factories import make_env, resolve_device
+    from baselines.train import TrainArgs, run_hyperparams
 
     resolve_device(args.device)
     for design in args.designs:
@@ -111,6 +112,8 @@ def out_dir(args: CompareArgs) -> Path:
 def check_manifest(args: CompareArgs) -> Path:
     """The output directory, after checking that runs already in it were made with the same settings."""
     out = out_dir(args)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a directory; choose a directory for the comparison")
     path = out / MANIFEST
     wanted = json.loads(json.dumps({key: getattr(args, key) for key in SHARED}))  # as stored (tuples -> lists)
     if path.exists():

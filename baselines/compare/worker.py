@@ -1,20 +1,36 @@
 """One comparison run, in whatever process runs it: train (or resume, or skip), then evaluate.
 
-``python -m baselines.compare.worker SPEC_JSON`` is how the local backend runs it (one process
-per run, so a crash takes down only that run); Ray tasks call :func:`run_one` directly.
+``python -m baselines.compare.worker SPEC_JSON PARENT_PID`` is how the local backend runs it (one
+process per run, so a crash takes down only that run); Ray tasks call :func:`run_one` directly.
 The run's ``result.json`` is written last, atomically: its presence means the run is finished.
+The run directory is locked for the whole run, so a second comparison cannot train it twice,
+and nothing in it is ever deleted: an interrupted run resumes from its newest readable
+checkpoint, or is refused with the reason.
+
+A local worker dies with the comparison that started it: Linux sends it SIGKILL when its parent
+dies (``PR_SET_PDEATHSIG``), and on any system a watchdog thread ends it once its parent is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
-import shutil
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-RESULT = "result.json"
+from baselines.checkpoint import atomic_write_json
+from baselines.evaluate import evaluate
+from baselines.rundir import RESULT, RunDir, RunFileError, read_json
+from baselines.train import TrainArgs, train
+from rl_envs.registry import entry
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_SECONDS = 0.5
 
 
 def metric_value(evaluation: dict[str, Any], metric: str) -> float:
@@ -25,52 +41,64 @@ def metric_value(evaluation: dict[str, Any], metric: str) -> float:
 
 
 def finished(run_dir: Path) -> dict[str, Any] | None:
-    path = run_dir / RESULT
+    """A finished run's result.json, or None (absent, or unreadable: the run is then redone)."""
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return read_json(Path(run_dir) / RESULT)
+    except RunFileError:
         return None
 
 
 def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     """Train, resume or skip the run of ``spec`` (a RunSpec as a dict), evaluate it, write result.json."""
-    import torch
+    import torch  # heavy: only in the process that trains
 
-    from baselines.callbacks import latest_checkpoint
-    from baselines.checkpoint import CheckpointError, atomic_write_json
-    from baselines.evaluate import evaluate
-    from baselines.train import TrainArgs, train
-    from rl_envs.registry import entry
-
-    run_dir = Path(spec["train"]["run_dir"])
-    done = finished(run_dir)
+    run = RunDir(spec["train"]["run_dir"])
+    done = finished(run.path)
     if done is not None:
         return {**done, "skipped": True}
-    torch.set_num_threads(int(spec["torch_threads"]))
-    args = TrainArgs(**spec["train"])
-    resumed_from = None
-    if not ((run_dir / "state.json").exists() and (run_dir / "model.zip").exists()):
-        try:
-            resumed_from = latest_checkpoint(run_dir)["step"] if (run_dir / "config.json").exists() else None
-        except CheckpointError:
-            shutil.rmtree(run_dir)  # interrupted before its first checkpoint: nothing worth keeping
-        train(args, resume=run_dir if resumed_from is not None else None)
-    evaluation = evaluate(run_dir, episodes=int(spec["eval_episodes"]), seed=1_000_000)
-    metric = entry(args.env).compare_metric
-    result = {
-        "design": spec["design"], "seed": spec["seed"], "status": "done", "run_dir": str(run_dir),
-        "timesteps": evaluation["timesteps"], "wall_seconds": evaluation["wall_seconds"],
-        "resumed_from": resumed_from, "metric": metric, "metric_value": metric_value(evaluation, metric),
-        "return_mean": evaluation["return_mean"], "return_std": evaluation["return_std"],
-        "design_returns": evaluation.get("design_returns", {}), "task": evaluation.get("task", {}),
-        "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    atomic_write_json(run_dir / RESULT, result)
+    run.path.mkdir(parents=True, exist_ok=True)
+    with run.lock("compare worker"):
+        done = finished(run.path)  # finished by another process while this one waited
+        if done is not None:
+            return {**done, "skipped": True}
+        torch.set_num_threads(int(spec["torch_threads"]))
+        args = TrainArgs(**spec["train"])
+        resumed_from = None
+        if run.has_config():
+            checkpoint = run.latest_checkpoint()  # refuses (RunFileError) if none is readable
+            resumed_from = checkpoint["step"] if checkpoint else None
+        train(args, resume=run.path if run.has_config() else None)
+        evaluation = evaluate(run.path, episodes=int(spec["eval_episodes"]), seed=1_000_000)
+        metric = entry(args.env).compare_metric
+        result = {
+            "design": spec["design"], "seed": spec["seed"], "status": "done", "run_dir": str(run.path),
+            "timesteps": evaluation["timesteps"], "wall_seconds": evaluation["wall_seconds"],
+            "resumed_from": resumed_from, "metric": metric, "metric_value": metric_value(evaluation, metric),
+            "return_mean": evaluation["return_mean"], "return_std": evaluation["return_std"],
+            "design_returns": evaluation.get("design_returns", {}), "task": evaluation.get("task", {}),
+            "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        atomic_write_json(run / RESULT, result)
     return result
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies (SIGKILL from the kernel on Linux, else a watchdog)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCHDOG_SECONDS)
+        os.kill(os.getpid(), signal.SIGKILL)  # orphaned (also if the parent died before prctl above)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) > 1:
+        die_with_parent(int(argv[1]))
     spec = json.loads(Path(argv[0]).read_text())
     result = run_one(spec)
     print(json.dumps(result))
