@@ -34,7 +34,7 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
 def check_render_mode(render_mode: Any, modes: Iterable[str]) -> str | None:
     """Return ``render_mode`` if it is None or one of ``modes``; raise ValueError listing them otherwise."""
     modes = list(modes)
-    if render_mode is not None and render_mode not in modes:
+    if render_mode is not None and (not isinstance(render_mode, str) or render_mode not in modes):
         raise ValueError(f"render_mode must be one of {modes} or None; got {render_mode!r}")
     return render_mode
 

@@ -15,17 +15,14 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.error import InvalidAction, ResetNeeded
+from gymnasium.error import ResetNeeded
 
 from rl_envs.designs import Designs, design_values
+from rl_envs.errors import InvalidActionError, check_open
 from rl_envs.options import check_render_mode
 
 Transition = tuple[float, int, float, bool]
 Model = list[list[list[Transition]]]
-
-
-class InvalidActionError(InvalidAction, ValueError):
-    """An action outside the action space: raised by ``step``, never clipped."""
 
 
 def check_action(action_space: spaces.Space, action: Any, actions: type[IntEnum] | None = None) -> None:
@@ -81,6 +78,7 @@ class TabularEnv(gym.Env[int, int]):
         raise NotImplementedError
 
     def render(self) -> Any:
+        check_open(self)
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='ansi', 'rgb_array' or 'human' to gym.make")
             return None
@@ -98,9 +96,11 @@ class TabularEnv(gym.Env[int, int]):
         from rl_envs.window import close_window
 
         close_window(self)
+        self.closed = True
 
     # --- the engine --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[int, dict]:
+        check_open(self)
         super().reset(seed=seed)
         self.s = int(self.np_random.choice(self.nS, p=self.initial_distribution))
         self.last_action = None
@@ -109,6 +109,7 @@ class TabularEnv(gym.Env[int, int]):
         return self.observe(self.s), {"prob": float(self.initial_distribution[self.s]), "state": self.s}
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict]:
+        check_open(self)
         if self.s is None:
             raise ResetNeeded("Cannot call step() before reset()")
         check_action(self.action_space, action, self.Actions)

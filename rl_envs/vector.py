@@ -17,6 +17,8 @@ import numpy as np
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rl_envs.errors import InvalidActionError, check_open
+
 
 def _shift(infos: dict[str, Any], num_envs: int) -> dict[str, Any]:
     """Batched infos of envs 1..N-1 as batched infos of N envs (env 0 empty)."""
@@ -34,10 +36,17 @@ def _shift(infos: dict[str, Any], num_envs: int) -> dict[str, Any]:
 
 
 class LocalAndWorkersVectorEnv(VectorEnv):
-    """N envs: ``env_fns[0]`` runs in this process, the rest in an AsyncVectorEnv."""
+    """N envs: ``env_fns[0]`` runs in this process, the rest in an AsyncVectorEnv.
 
-    def __init__(self, env_fns: Sequence[Callable[[], gym.Env]], context: str | None = None) -> None:
+    A batch of actions is checked whole before any env steps (``check_action`` raises
+    InvalidActionError for one action; default: the single action space's ``contains``), so a
+    rejected batch leaves every env as it was.
+    """
+
+    def __init__(self, env_fns: Sequence[Callable[[], gym.Env]], context: str | None = None,
+                 check_action: Callable[[Any], Any] | None = None) -> None:
         self.num_envs = len(env_fns)
+        self.check_action = check_action
         self.local = env_fns[0]()
         self.workers = AsyncVectorEnv(list(env_fns[1:]), context=context) if self.num_envs > 1 else None
         self.single_observation_space = self.local.observation_space
@@ -55,6 +64,7 @@ class LocalAndWorkersVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | Sequence[int] | None = None,
               options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        check_open(self)
         if seed is None or isinstance(seed, (int, np.integer)):
             seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
         else:
@@ -66,7 +76,8 @@ class LocalAndWorkersVectorEnv(VectorEnv):
         return self._combine(obs, info, self.workers.reset_wait() if self.workers is not None else None)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
-        actions = np.asarray(actions) if not isinstance(actions, tuple) else actions
+        check_open(self)
+        actions = self._checked(actions)
         if self.workers is not None:
             self.workers.step_async(actions[1:])
         if self._local_done:  # next-step autoreset, as the workers do
@@ -82,6 +93,23 @@ class LocalAndWorkersVectorEnv(VectorEnv):
         batched_obs, infos = self._combine(obs, info, (w_obs, w_info))
         return (batched_obs, np.concatenate([[reward], w_reward]), np.concatenate([[terminated], w_terminated]),
                 np.concatenate([[truncated], w_truncated]), infos)
+
+    def _checked(self, actions: Any) -> Any:
+        try:
+            batch = np.asarray(actions) if not isinstance(actions, (str, bytes, dict)) else None
+        except ValueError:  # ragged
+            batch = None
+        if batch is None or batch.ndim == 0 or len(batch) != self.num_envs:
+            raise InvalidActionError(f"actions must be a batch of {self.num_envs} actions (one per env, each in "
+                                     f"{self.single_action_space}); got {actions!r:.200}")
+        for i, action in enumerate(batch):
+            try:
+                valid = self.check_action(action) if self.check_action else self.single_action_space.contains(action)
+            except InvalidActionError as error:
+                raise InvalidActionError(f"env {i}: {error}") from None
+            if valid is False:
+                raise InvalidActionError(f"env {i}: action must be in {self.single_action_space}; got {action!r}")
+        return batch
 
     def _combine(self, obs: Any, info: dict, workers: tuple | None) -> tuple[np.ndarray, dict]:
         if workers is None:

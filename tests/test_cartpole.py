@@ -9,7 +9,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import rl_envs  # noqa: F401
 from rl_envs.cartpole.physics import Physics, step_state
 from rl_envs.cartpole.raster import Canvas, rasterise
-from rl_envs.tabular import InvalidActionError
+from rl_envs.errors import InvalidActionError
 
 
 def balancing_action(obs) -> int:

@@ -21,13 +21,14 @@ from rl_envs.cartpole.physics import (
     TIME_STEP_S,
     Physics,
     failed,
+    position_bounds,
     step_state,
 )
 from rl_envs.cartpole.raster import Canvas, rasterise
 from rl_envs.cartpole import rewards
 from rl_envs.options import check_bool, check_choice, check_render_mode, known_options
 from rl_envs.rng import child_generator
-from rl_envs.tabular import InvalidActionError
+from rl_envs.errors import InvalidActionError, check_open
 
 RENDER_CANVAS = Canvas(400, 600, color=True)
 LEFT, RIGHT = 0, 1
@@ -179,7 +180,8 @@ class CartPoleEnv(gym.Env):
         self.physics = Physics(gravity, masscart, masspole, length, force_mag, tau)
         self.config = ObservationConfig.from_options(
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
-            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
+            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length,
+            position_high=position_bounds(self.physics))
         self.continuous = check_bool("continuous", continuous)
         self.reward_design = check_choice("reward", reward, rewards.DESIGNS)
         self._outcomes = {case: (parts, designs, designs[self.reward_design])
@@ -200,6 +202,7 @@ class CartPoleEnv(gym.Env):
         self._window = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        check_open(self)
         super().reset(seed=seed)
         self.state = self.np_random.uniform(low=-START_BOUND, high=START_BOUND, size=(4,))
         self._fell = False
@@ -209,6 +212,7 @@ class CartPoleEnv(gym.Env):
         return self._stack.buffer[0].copy(), {}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+        check_open(self)
         if self.state is None:
             raise ResetNeeded("Cannot call step() before reset()")
         force = forces(action, self.continuous, self.physics.force_mag)
@@ -235,6 +239,7 @@ class CartPoleEnv(gym.Env):
         return self._noise_rng.normal(0.0, self.config.obs_noise, size=(1, len(self.config.features)))
 
     def render(self) -> np.ndarray | None:
+        check_open(self)
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
             return None
@@ -252,6 +257,7 @@ class CartPoleEnv(gym.Env):
         from rl_envs.window import close_window
 
         close_window(self)
+        self.closed = True
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """Left/right arrows; continuous: full force while held (no key: no force)."""

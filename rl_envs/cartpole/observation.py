@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 from gymnasium import spaces
 
-from rl_envs.cartpole.physics import THETA_THRESHOLD_RAD, X_THRESHOLD_M
 from rl_envs.cartpole.raster import Canvas, rasterise
 from rl_envs.options import check_bool, check_choice, check_number
 
@@ -19,8 +18,6 @@ OBSERVATION_KINDS = ("state", "pixels")
 STATE_FEATURES = ("cart_position", "cart_velocity", "pole_angle", "pole_angular_velocity")
 MARKOV_FEATURES = (0, 1, 2, 3)
 POSITION_FEATURES = (0, 2)  # what one frame can measure: no velocities
-# Gymnasium's bounds: twice the failure thresholds, so a failing observation is still inside.
-FEATURE_HIGH = np.array([X_THRESHOLD_M * 2, np.inf, THETA_THRESHOLD_RAD * 2, np.inf], dtype=np.float32)
 MAX_PIXEL_SIDE = 1024
 
 
@@ -34,11 +31,12 @@ class ObservationConfig:
     canvas: Canvas
     obs_noise: float
     pole_length_m: float
+    position_high: tuple[float, float]  # bounds on |x| and |theta| (physics.position_bounds)
 
     @classmethod
     def from_options(cls, *, observation: str, markov: bool, frame_stack: int | None,
                      pixel_size: Sequence[int], pixel_color: bool, obs_noise: float,
-                     pole_length_m: float) -> ObservationConfig:
+                     pole_length_m: float, position_high: tuple[float, float]) -> ObservationConfig:
         kind = check_choice("observation", observation, OBSERVATION_KINDS)
         markov = check_bool("markov", markov)
         pixel_color = check_bool("pixel_color", pixel_color)
@@ -56,7 +54,8 @@ class ObservationConfig:
                              "show velocity); use markov=False for single frames")
         if kind == "pixels" and obs_noise > 0:
             raise ValueError("obs_noise applies to observation='state'; it must be 0 with observation='pixels'")
-        return cls(kind, markov, frame_stack, Canvas(*pixel_size, pixel_color), obs_noise, pole_length_m)
+        return cls(kind, markov, frame_stack, Canvas(*pixel_size, pixel_color), obs_noise, pole_length_m,
+                   position_high)
 
     @property
     def plain_state(self) -> bool:
@@ -77,7 +76,8 @@ class ObservationConfig:
         if self.kind == "pixels":
             h, w, c = self.canvas.shape
             return spaces.Box(0, 255, (h, w, c * self.frame_stack), dtype=np.uint8)
-        high = FEATURE_HIGH[list(self.features)]
+        x_high, theta_high = self.position_high
+        high = np.array([x_high, np.inf, theta_high, np.inf], dtype=np.float32)[list(self.features)]
         if self.obs_noise > 0:
             high = np.full_like(high, np.inf)
         high = np.tile(high, self.frame_stack)

@@ -72,6 +72,26 @@ class Physics:
         return self.masspole * self.length
 
 
+def position_bounds(p: Physics) -> tuple[float, float]:
+    """Bounds on ``|x|`` (m) and ``|theta|`` (rad) that every observation keeps, the failing one included.
+
+    With Gymnasium's physics: Gymnasium's own bounds, twice the failure thresholds (kept, so the
+    spaces equal CartPole-v1's; the tests check its episodes stay inside). Other physics can move
+    further in the failing step, so the bounds are derived: until that step x and theta stay within
+    the thresholds, so every earlier step moved them by at most twice a threshold, which bounds
+    the velocities (``|tau * x_dot| <= 2 X``); those bound the accelerations of the step before
+    the failure, and so how far the failing step can go: ``3 X + tau^2 * max|x_acc|`` (likewise theta).
+    """
+    if p == Physics():
+        return 2 * X_THRESHOLD_M, 2 * THETA_THRESHOLD_RAD
+    omega = max(2 * THETA_THRESHOLD_RAD / p.tau, START_BOUND)  # |theta_dot| before the failing step
+    sin_max = math.sin(THETA_THRESHOLD_RAD)
+    temp = (p.force_mag + p.polemass_length * omega**2 * sin_max) / p.total_mass
+    theta_acc = (p.gravity * sin_max + temp) / (p.length * (4.0 / 3.0 - p.masspole / p.total_mass))
+    x_acc = temp + p.polemass_length * theta_acc / p.total_mass
+    return (3 * X_THRESHOLD_M + p.tau**2 * x_acc, 3 * THETA_THRESHOLD_RAD + p.tau**2 * theta_acc)
+
+
 def namespace(array: Any) -> ModuleType:
     """numpy for numpy arrays and scalars, torch for torch tensors (imported only then)."""
     if type(array).__module__.startswith("torch"):

@@ -30,10 +30,12 @@ from rl_envs.cartpole.physics import (
     TIME_STEP_S,
     Physics,
     failed,
+    position_bounds,
     step_state,
 )
 from rl_envs.cartpole.raster import rasterise
 from rl_envs.cartpole import rewards
+from rl_envs.errors import check_open
 from rl_envs.options import check_bool, check_choice, check_render_mode, check_number, known_options
 from rl_envs.rng import BufferedStreams, child_generator, env_generators
 
@@ -79,7 +81,8 @@ class CartPoleVectorEnv(VectorEnv):
         self.physics = Physics(gravity, masscart, masspole, length, force_mag, tau)
         self.config = ObservationConfig.from_options(
             observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
-            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length)
+            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length,
+            position_high=position_bounds(self.physics))
         self.continuous = check_bool("continuous", continuous)
         # The design's reward per case of rewards.CASES (running, falling now, already down).
         self._reward_table = rewards.table(check_choice("reward", reward, rewards.DESIGNS))
@@ -99,6 +102,7 @@ class CartPoleVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | Sequence[int] | None = None,
               options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        check_open(self)
         if seed is not None or self._starts is None:
             generators = env_generators(seed, self.num_envs)
             self._starts = BufferedStreams(generators, lambda g, n: g.uniform(-START_BOUND, START_BOUND, size=n), 4)
@@ -115,6 +119,7 @@ class CartPoleVectorEnv(VectorEnv):
         return self._stack.buffer.copy(), {}
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        check_open(self)
         if self.state is None:
             raise ResetNeeded("Cannot call step() before reset()")
         force = forces(actions, self.continuous, self.physics.force_mag, self.num_envs)
@@ -145,6 +150,7 @@ class CartPoleVectorEnv(VectorEnv):
         return self.config.frames(self.state, lambda: self._noise.take(self._all))
 
     def render(self) -> tuple[np.ndarray, ...] | None:
+        check_open(self)
         if self.render_mode is None or self.state is None:
             return None
         frames = rasterise(self.state[0], self.state[2], 2 * self.physics.length, RENDER_CANVAS)

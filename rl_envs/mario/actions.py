@@ -15,7 +15,7 @@ from gym_super_mario_bros.actions import COMPLEX_MOVEMENT, RIGHT_ONLY, SIMPLE_MO
 from gymnasium import spaces
 from nes_py.wrappers import JoypadSpace
 
-from rl_envs.tabular import InvalidActionError
+from rl_envs.errors import InvalidActionError
 
 BUTTON_BITS: dict[str, int] = dict(JoypadSpace._button_map)
 SIX_BUTTONS = ("A", "B", "up", "down", "left", "right")  # the lecture's A = {A, B, up, down, left, right}
@@ -47,14 +47,19 @@ class ActionDesign:
                 return self._bytes[int(action)]
         else:
             a = np.asarray(action) if _numeric(action) else None
-            if a is not None and a.shape == self.space.shape and a.dtype.kind in "iub" and self.space.contains(
-                    a.astype(self.space.dtype)):
+            if a is not None and a.shape == self.space.shape and a.dtype.kind in "iub" and self._in_range(a):
                 if isinstance(self.space, spaces.MultiBinary):
                     return int(self._bits @ a.astype(np.int64))
                 direction, jump_run = (int(v) for v in a)
                 return byte(DIRECTIONS[direction] + JUMP_RUN[jump_run])
         raise InvalidActionError(f"action must be in {self.space} for actions={self.name!r} ({self.describe()}); "
                                  f"got {action!r}")
+
+    def _in_range(self, a: np.ndarray) -> bool:
+        """Every entry valid as it is, before any cast (a cast would wrap 512 to 0)."""
+        if isinstance(self.space, spaces.MultiBinary):
+            return bool(((a == 0) | (a == 1)).all())
+        return bool(((a >= 0) & (a < self.space.nvec)).all())
 
     @property
     def _bytes(self) -> list[int]:

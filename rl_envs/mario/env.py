@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from nes_py.nes_env import (
     SCREEN_SHAPE_GRAYSCALE,
 )
 
+from rl_envs.errors import check_open
 from rl_envs.mario.actions import ACTION_DESIGNS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
 from rl_envs.mario.rewards import RewardDesign, Snapshot, components, design_values, resolve
@@ -208,6 +210,10 @@ class MarioEnv(gym.Env):
         sticky_actions: float = 0.0,
         render_mode: str | None = None,
     ) -> None:
+        # What pickling rebuilds the env from (see __getstate__).
+        self._options = {"state": state, "actions": actions, "reward": reward, "markov": markov, "stage": stage,
+                         "frame_skip": frame_skip, "end_on": end_on, "noop_max": noop_max,
+                         "sticky_actions": sticky_actions, "render_mode": render_mode}
         self.state_design = check_choice("state", state, STATE_DESIGNS)
         self.action_design = ACTION_DESIGNS[check_choice("actions", actions, ACTION_DESIGNS)]
         self.reward_design = reward if isinstance(reward, str) else "custom"
@@ -221,7 +227,7 @@ class MarioEnv(gym.Env):
         self.noop_max = check_number("noop_max", noop_max, low=0, high=MAX_NOOP_START, integer=True)
         self.sticky_actions = check_number("sticky_actions", sticky_actions, low=0.0, high=1.0, high_inclusive=False)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
-        self.action_space = self.action_design.space
+        self.action_space = copy.deepcopy(self.action_design.space)  # its own sampling generator
         self.ram_fields = ram_field_names(self.markov)
         self._ram_out = np.zeros(len(self.ram_fields), np.float32)
         if self.state_design == "ram":
@@ -242,10 +248,18 @@ class MarioEnv(gym.Env):
         self._last_info: dict = {}
         self._last_byte = 0
         self._window = None
+        self._episode_rng: dict | None = None  # the generator's state at the last reset
+        self._trace: list = []  # the valid actions since the last reset
 
     # --- episode ----------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
+        check_open(self)
         super().reset(seed=seed)
+        self._episode_rng = self.np_random.bit_generator.state
+        return self._start_episode()
+
+    def _start_episode(self) -> tuple[Any, dict]:
+        self._trace = []
         _, info = self.emulator.reset()
         self._library = self._library_unclipped = 0.0
         self._last_byte = 0
@@ -260,9 +274,11 @@ class MarioEnv(gym.Env):
         return self._observe(), self._info(info, {name: 0.0 for name in components(self._before, self._before)})
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        check_open(self)
         if self._before is None:
             raise ResetNeeded("Cannot call step() before reset()")
-        pressed = self.action_design.to_byte(action)
+        pressed = self.action_design.to_byte(action)  # an invalid action raises here, before any change
+        self._trace.append(action.tolist() if isinstance(action, np.ndarray) else action)
         terminated, frames = False, 0
         for _ in range(self.frame_skip):
             sticky = self.sticky_actions and self.np_random.random() < self.sticky_actions
@@ -338,6 +354,7 @@ class MarioEnv(gym.Env):
 
     # --- rendering and play -----------------------------------------------------------------------
     def render(self) -> np.ndarray | None:
+        check_open(self)
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
             return None
@@ -355,6 +372,29 @@ class MarioEnv(gym.Env):
         close_window(self)
         if self.emulator._env is not None:  # nes-py refuses to close twice
             self.emulator.close()
+        self.closed = True
+
+    # --- pickling and copying ---------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The emulator lives in C memory, so a pickle holds how to get back to this moment:
+        the options, the generator's state at the last reset and the actions since (the game is
+        deterministic given those), replayed by :meth:`__setstate__` into a fresh emulator."""
+        return {"options": self._options, "episode_rng": self._episode_rng, "trace": list(self._trace),
+                "np_random_seed": getattr(self, "_np_random_seed", None), "closed": getattr(self, "closed", False)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["options"])
+        if state["closed"]:
+            self.close()
+            return
+        if state["episode_rng"] is not None:
+            generator = np.random.Generator(getattr(np.random, state["episode_rng"]["bit_generator"])())
+            generator.bit_generator.state = state["episode_rng"]
+            self._np_random, self._np_random_seed = generator, state["np_random_seed"]
+            self._episode_rng = state["episode_rng"]
+            self._start_episode()
+            for action in state["trace"]:
+                self.step(np.asarray(action) if isinstance(action, list) else action)
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """NES pad on the keyboard: arrows, x = A (jump), z = B (run), Enter = start, right Shift = select.
@@ -369,6 +409,14 @@ class MarioEnv(gym.Env):
                 for buttons, action in self.action_design.actions_with_buttons().items() if buttons}
 
 
+class Resize(ResizeObservation):
+    """Gymnasium's ResizeObservation, picklable: its transform is a lambda, so a pickle holds the
+    wrapped env and the size, and the wrapper is built again from them."""
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.env, self.shape))
+
+
 def make_mario(**options: Any) -> gym.Env:
     """The entry point of RLEnvs/Mario-v0: :class:`MarioEnv` (whose docstring lists the options)
     plus Gymnasium's wrappers for the pixel designs (``ResizeObservation`` to 84x84 and
@@ -377,5 +425,5 @@ def make_mario(**options: Any) -> gym.Env:
     if base.state_design == "pixels_pair" and base.markov:
         return FrameStackObservation(base, 2)
     if base.state_design == "dqn":
-        return FrameStackObservation(ResizeObservation(base, DQN_SIZE), DQN_STACK if base.markov else 1)
+        return FrameStackObservation(Resize(base, DQN_SIZE), DQN_STACK if base.markov else 1)
     return base

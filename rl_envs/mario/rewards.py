@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Union
 
 from rl_envs import designs
@@ -96,11 +97,15 @@ def design_values(parts: Mapping[str, float]) -> dict[str, float]:
     return designs.design_values(DESIGNS, parts)
 
 
+def _as_float(design: Callable[[dict[str, float]], float], parts: dict[str, float]) -> float:
+    return float(design(parts))
+
+
 def resolve(design: Any) -> Callable[[dict[str, float]], float]:
     """A reward function of the components, from a design name, a weights dict or a callable."""
     if isinstance(design, str):
         weights = DESIGNS[check_choice("reward", design, DESIGNS)]
-        return lambda parts: weigh(weights, parts)
+        return partial(weigh, weights)
     if isinstance(design, Mapping):
         unknown = sorted(set(design) - set(COMPONENTS))
         if unknown or not design:
@@ -108,9 +113,8 @@ def resolve(design: Any) -> Callable[[dict[str, float]], float]:
         bad = [k for k, w in design.items() if isinstance(w, bool) or not isinstance(w, (int, float))]
         if bad:
             raise TypeError(f"reward weights must be numbers; {bad} are not")
-        weights = dict(design)
-        return lambda parts: weigh(weights, parts)
+        return partial(weigh, dict(design))
     if callable(design):
-        return lambda parts: float(design(parts))
+        return partial(_as_float, design)
     raise TypeError(f"reward must be a design name ({', '.join(DESIGNS)}), a dict of component weights, or a "
                     f"callable of the components dict; got {design!r}")

@@ -35,6 +35,8 @@ def make_vector(num_envs: int = 1, max_episode_steps: int | None = None, context
     context = check_choice("context", context, ("forkserver", "spawn", "fork"))
     from rl_envs.mario.env import make_mario
 
-    make_mario(**kwargs).close()  # bad options fail here, with their message, not in a worker
+    probe = make_mario(**kwargs)  # bad options fail here, with their message, not in a worker
+    check_action = probe.unwrapped.action_design.to_byte
+    probe.close()
     env_fns = [partial(_make_one, max_episode_steps, kwargs) for _ in range(num_envs)]
-    return LocalAndWorkersVectorEnv(env_fns, context=context)
+    return LocalAndWorkersVectorEnv(env_fns, context=context, check_action=check_action)
