@@ -13,20 +13,21 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
-from baselines.checkpoint import atomic_write, atomic_write_json, save_replay_buffer
+from baselines.checkpoint import atomic_write, atomic_write_json, load_npz, save_replay_buffer
 from baselines.rundir import (BEST_MODEL, CHECKPOINT_MODEL, EPISODES, EVALUATIONS, PROGRESS, REPLAY_ARRAYS,
                               REPLAY_INFO, RunDir, RunFileError)
 
 
 class AtomicCheckpoint(BaseCallback):
-    """Every ``every`` env steps (and once at the end): one checkpoint directory holding the model,
+    """Every ``every`` env steps (at the next rollout's start) and once at the end: one checkpoint directory holding the model,
     the replay buffer if asked, and ``checkpoint.json`` (step, wall time so far, the episodes
     still running), committed by a rename before latest.json points at it (:meth:`RunDir.write_checkpoint`),
     so a kill at any moment never pairs a model with another step's buffer."""
 
-    def __init__(self, run_dir: RunDir, every: int, save_replay_buffer: bool, episode_log: EpisodeLog,
+    def __init__(self, run_dir: RunDir, algo: str, every: int, save_replay_buffer: bool, episode_log: EpisodeLog,
                  wall_seconds_before: float) -> None:
         super().__init__()
+        self.algo = algo
         self.run_dir, self.every, self.save_buffer = run_dir, max(int(every), 1), save_replay_buffer
         self.episode_log, self.wall_before = episode_log, wall_seconds_before
         self.last, self.start = 0, time.time()
@@ -35,9 +36,14 @@ class AtomicCheckpoint(BaseCallback):
         self.last, self.start = self.num_timesteps, time.time()
 
     def _on_step(self) -> bool:
+        return True
+
+    def _on_rollout_start(self) -> None:
+        # Between rollouts every step so far is stored (DQN's replay buffer gets a step's
+        # transition only after the step's callback) and the model has learnt from all of them,
+        # so a checkpoint holds steps 1..N exactly and a resume repeats no update and skips none.
         if self.num_timesteps - self.last >= self.every:
             self.save()
-        return True
 
     def wall_seconds(self) -> float:
         return self.wall_before + time.time() - self.start
@@ -51,7 +57,7 @@ class AtomicCheckpoint(BaseCallback):
             if buffer is not None:
                 save_replay_buffer(buffer, directory / REPLAY_ARRAYS, directory / REPLAY_INFO)
 
-        info = {"wall_seconds": self.wall_seconds(), "replay_buffer": buffer is not None,
+        info = {"algo": self.algo, "wall_seconds": self.wall_seconds(), "replay_buffer": buffer is not None,
                 "unfinished": self.episode_log.running()}
         return self.run_dir.write_checkpoint(self.num_timesteps, write, info)
 
@@ -142,7 +148,8 @@ class ResumableEval(BaseCallback):
     restarts it), ``best_model.zip`` is replaced only by a better mean return than any before,
     and both files are written atomically."""
 
-    def __init__(self, eval_env: Any, run_dir: RunDir, every: int, episodes: int, deterministic: bool) -> None:
+    def __init__(self, eval_env: Any, run_dir: RunDir, every: int, episodes: int, deterministic: bool,
+                 resumed_step: int) -> None:
         super().__init__()
         self.eval_env, self.run_dir, self.every = eval_env, run_dir, every
         self.episodes, self.deterministic = episodes, deterministic
@@ -150,22 +157,21 @@ class ResumableEval(BaseCallback):
         self.results: list[list[float]] = []
         self.lengths: list[list[int]] = []
         self.best = -np.inf
+        self._load(resumed_step)  # before training starts, so a bad file stops the resume early
 
-    def _on_training_start(self) -> None:
+    def _load(self, resumed_step: int) -> None:
         path = self.run_dir / EVALUATIONS
         if not path.exists():
             return
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                timesteps, results, lengths = data["timesteps"], data["results"], data["ep_lengths"]
-        except (OSError, ValueError, KeyError, EOFError) as error:
-            raise RunFileError(f"{path} is not a readable evaluation history (.npz with timesteps, results, "
-                               f"ep_lengths): {error}") from None
-        if results.ndim != 2 or len(timesteps) != len(results) or lengths.shape != results.shape:
+        data = load_npz(path, ["timesteps", "results", "ep_lengths"], "evaluation history")
+        timesteps, results, lengths = data["timesteps"], data["results"], data["ep_lengths"]
+        if any(a.dtype.kind not in "iuf" for a in (timesteps, results, lengths)):
+            raise RunFileError(f"{path}: timesteps, results and ep_lengths must be numeric arrays")
+        if results.ndim != 2 or timesteps.shape != results.shape[:1] or lengths.shape != results.shape:
             raise RunFileError(f"{path}: timesteps, results and ep_lengths do not match in shape")
         if len(results):
             self.best = float(results.mean(axis=1).max())  # best_model.zip may come from any of them
-        keep = timesteps <= self.num_timesteps
+        keep = timesteps <= resumed_step
         self.timesteps = [int(t) for t in timesteps[keep]]
         self.results, self.lengths = results[keep].tolist(), lengths[keep].astype(int).tolist()
 

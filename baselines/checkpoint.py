@@ -100,6 +100,20 @@ def _stored(buffer: Any, name: str) -> bool:
     return not (name == "next_observations" and buffer.optimize_memory_usage)
 
 
+def load_npz(path: Path, names: list[str], what: str) -> dict[str, np.ndarray]:
+    """Exactly the arrays ``names`` of an ``.npz`` file, never unpickling anything; CheckpointError
+    naming the file when it is unreadable, holds object arrays or holds other arrays."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if sorted(archive.files) != sorted(names):
+                raise CheckpointError(f"{path} holds arrays {sorted(archive.files)}; a {what} has {sorted(names)}")
+            return {name: archive[name] for name in names}
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise CheckpointError(f"{path} is not a readable {what} (.npz): {error}") from None
+
+
 def load_replay_buffer(buffer: Any, arrays_path: Path, info_path: Path) -> None:
     """Fill the fresh model's ``buffer`` from files written by :func:`save_replay_buffer`.
 
@@ -121,15 +135,9 @@ def load_replay_buffer(buffer: Any, arrays_path: Path, info_path: Path) -> None:
     if not 0 <= info["pos"] < buffer.buffer_size:
         raise CheckpointError(f"{info_path}: pos {info['pos']} is outside the buffer (size {buffer.buffer_size})")
     expected = sorted(name for name in REPLAY_ARRAYS if _stored(buffer, name))
-    try:
-        with np.load(arrays_path, allow_pickle=False) as archive:
-            if sorted(archive.files) != expected or info["arrays"] != expected:
-                raise CheckpointError(f"{arrays_path} holds {sorted(archive.files)}; expected {expected}")
-            loaded = {name: archive[name] for name in expected}
-    except CheckpointError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise CheckpointError(f"{arrays_path} is not a readable replay buffer (.npz): {error}") from None
+    if info["arrays"] != expected:
+        raise CheckpointError(f"{info_path} lists arrays {info['arrays']}; this run's buffer has {expected}")
+    loaded = load_npz(arrays_path, expected, "replay buffer")
     for name, array in loaded.items():
         target = getattr(buffer, name)
         if array.shape != target.shape or array.dtype != target.dtype:

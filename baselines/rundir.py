@@ -61,7 +61,7 @@ CONFIG_KEYS = {"args": dict, "total_timesteps": int, "n_envs": int, "device": st
                "machine": dict}
 STATE_KEYS = {"timesteps": int, "wall_seconds": float}
 LATEST_KEYS = {"step": int, "dir": str}
-CHECKPOINT_KEYS = {"step": int, "wall_seconds": float, "replay_buffer": bool, "unfinished": list}
+CHECKPOINT_KEYS = {"step": int, "algo": str, "wall_seconds": float, "replay_buffer": bool, "unfinished": list}
 
 
 class RunFileError(CheckpointError):
@@ -170,9 +170,19 @@ class RunDir:
             _HELD.pop(key)
             os.close(fd)  # releases the lock
 
+    def remove_temporaries(self) -> None:
+        """Half-written files and checkpoint directories a killed writer left (call with the lock held)."""
+        for pattern in (".*.tmp", f"{CHECKPOINTS}/.*.tmp", f"{CHECKPOINTS}/.step_*.tmp", f"{CHECKPOINTS}/.stale_*"):
+            for path in self.path.glob(pattern):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+
     # --- config and state -----------------------------------------------------------------------
     def has_config(self) -> bool:
         return (self.path / CONFIG).exists()
+
+    def has_run_files(self) -> bool:
+        """Whether the directory holds what a run writes (models, state, checkpoints, episodes)."""
+        return any((self.path / name).exists() for name in (STATE, MODEL, CHECKPOINTS, EPISODES, RESULT))
 
     def load_config(self) -> dict[str, Any]:
         return read_json(self.path / CONFIG, CONFIG_KEYS, "the run's configuration")

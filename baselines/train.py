@@ -23,7 +23,7 @@ from baselines.callbacks import (AtomicCheckpoint, EpisodeLog, OneThreadWhileCol
 from baselines.checkpoint import CheckpointError, atomic_write, load_replay_buffer, safe_load
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic, load_hyperparams
 from baselines.factories import build_model, machine, make_env, make_vec_env, resolve_device
-from baselines.rundir import CHECKPOINT_MODEL, CONFIG, MODEL, REPLAY_ARRAYS, REPLAY_INFO, TENSORBOARD, RunDir
+from baselines.rundir import CHECKPOINT_INFO, CHECKPOINT_MODEL, CONFIG, RunFileError, MODEL, REPLAY_ARRAYS, REPLAY_INFO, TENSORBOARD, RunDir
 from rl_envs.options import check_choice, check_number
 from rl_envs.registry import entry
 
@@ -53,6 +53,16 @@ def resume_args(run_dir: Path, total_timesteps: int | None = None) -> TrainArgs:
     args = from_dict(TrainArgs, config["args"], f"{Path(run_dir) / CONFIG}: args")
     args.total_timesteps = total_timesteps if total_timesteps is not None else config["total_timesteps"]
     return args
+
+
+def check_checkpoint(checkpoint: dict[str, Any], args: TrainArgs, model: Any) -> None:
+    """A checkpoint from this run's algorithm, with the replay buffer the run saves."""
+    manifest = checkpoint["dir"] / CHECKPOINT_INFO
+    if checkpoint["algo"] != args.algo:
+        raise CheckpointError(f"{manifest}: a {checkpoint['algo']} checkpoint, but this run trains {args.algo}")
+    if args.save_replay_buffer and getattr(model, "replay_buffer", None) is not None and not checkpoint["replay_buffer"]:
+        raise CheckpointError(f"{manifest} says it has no replay buffer, but this run saves one with every "
+                              "checkpoint (a checkpoint from another run?)")
 
 
 def default_run_dir(args: TrainArgs) -> Path:
@@ -101,8 +111,12 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
     if resume is None:
         if run_dir.has_config():
             raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it")
+        if run_dir.has_run_files():
+            raise RunFileError(f"{run_dir / CONFIG} is missing, but {run_dir} holds a run's files; refusing to "
+                               "train over them (move them away, or choose another --run-dir)")
         run_dir.path.mkdir(parents=True, exist_ok=True)
     with run_dir.lock("train --resume" if resume is not None else "train"):
+        run_dir.remove_temporaries()
         return _train(args, params, run_dir, total, n_envs, device, resume is not None)
 
 
@@ -119,6 +133,7 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed, training=True)
     model = build_model(args.algo, params, venv, args.seed, device)
     if checkpoint is not None:
+        check_checkpoint(checkpoint, args, model)
         model = safe_load(algo_class(args.algo), checkpoint["dir"] / CHECKPOINT_MODEL, model, venv, device)
         if model.num_timesteps != checkpoint["step"]:
             raise CheckpointError(f"{checkpoint['dir']}: its model is at step {model.num_timesteps}, its manifest "
@@ -131,17 +146,10 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     else:
         run_dir.save_config({"args": dataclasses.asdict(args), "total_timesteps": total, "n_envs": n_envs,
                              "device": device, "hyperparams": params, "machine": machine()})
-    configure_logger(model, run_dir)
-    summary = replay_buffer_summary(model)
-    if summary:
-        print(summary)
-    remaining = total - model.num_timesteps
-    print(f"training {args.algo} on {args.env} {args.env_kwargs or ''} for {remaining:,} steps on {device} "
-          f"({n_envs} envs); logs: tensorboard --logdir {run_dir / TENSORBOARD}")
 
     # --- loop -------------------------------------------------------------------------------------
     episode_log = EpisodeLog(run_dir, args.env, n_envs, checkpoint["unfinished"] if checkpoint else None)
-    saver = AtomicCheckpoint(run_dir, args.checkpoint_freq, args.save_replay_buffer, episode_log,
+    saver = AtomicCheckpoint(run_dir, args.algo, args.checkpoint_freq, args.save_replay_buffer, episode_log,
                              checkpoint["wall_seconds"] if checkpoint else 0.0)
     callbacks: list = [episode_log, ProgressFile(run_dir, total), saver]
     if args.algo == "ppo" and params.get("vec_env") == "subproc" and n_envs > 1:
@@ -151,7 +159,14 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if args.eval_freq > 0:
         eval_env = make_vec_env(args.env, args.env_kwargs, params, 1, args.seed + 10_000)
         callbacks.append(ResumableEval(eval_env, run_dir, max(args.eval_freq // n_envs, 1), args.eval_episodes,
-                                       eval_deterministic(params)))
+                                       eval_deterministic(params), model.num_timesteps))
+    configure_logger(model, run_dir)
+    summary = replay_buffer_summary(model)
+    if summary:
+        print(summary)
+    remaining = total - model.num_timesteps
+    print(f"training {args.algo} on {args.env} {args.env_kwargs or ''} for {remaining:,} steps on {device} "
+          f"({n_envs} envs); logs: tensorboard --logdir {run_dir / TENSORBOARD}")
     if remaining > 0:
         model.learn(remaining, callback=callbacks, reset_num_timesteps=False, progress_bar=args.progress_bar)
         if saver.last != model.num_timesteps:

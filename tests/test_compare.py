@@ -113,7 +113,7 @@ def plant_corrupt_run(out: Path, design: str, seed: int) -> None:
                                                      "device": "cpu", "hyperparams": params, "machine": {}}))
     (run_dir / "checkpoints" / "step_512" / "model.zip").write_bytes(b"not a zip")
     (run_dir / "checkpoints" / "step_512" / "checkpoint.json").write_text(json.dumps(
-        {"step": 512, "wall_seconds": 1.0, "replay_buffer": False, "unfinished": []}))
+        {"step": 512, "algo": "ppo", "wall_seconds": 1.0, "replay_buffer": False, "unfinished": []}))
     (run_dir / "checkpoints" / "latest.json").write_text(json.dumps({"step": 512, "dir": "checkpoints/step_512"}))
 
 
@@ -161,8 +161,8 @@ def test_resume_after_interruption_skips_finished_runs_and_continues_the_others(
         assert proc.poll() is None and time.time() < deadline, proc.communicate()
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (stdout, stderr)
     assert "run the same command again to resume" in stderr
     finished_first = (first / "result.json").read_text()
     assert not (second / "result.json").exists()

@@ -41,11 +41,12 @@ def metric_value(evaluation: dict[str, Any], metric: str) -> float:
 
 
 def finished(run_dir: Path) -> dict[str, Any] | None:
-    """A finished run's result.json, or None (absent, or unreadable: the run is then redone)."""
+    """A finished run's result.json, or None (absent, or unreadable: the run is then evaluated again)."""
     try:
-        return read_json(Path(run_dir) / RESULT)
+        result = read_json(Path(run_dir) / RESULT)
     except RunFileError:
         return None
+    return result if isinstance(result, dict) and result.get("status") == "done" else None
 
 
 def run_one(spec: dict[str, Any]) -> dict[str, Any]:
