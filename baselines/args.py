@@ -1,4 +1,5 @@
-"""The trainer's arguments as a typed dataclass, and its round trip through ``config.json``."""
+"""Every command's arguments as a typed dataclass (:mod:`baselines.cli_args` turns the fields into
+flags), and the trainer's round trip through ``config.json``."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from baselines.rundir import RunFileError
+from baselines.rundir import CONFIG, EVAL, RunFileError
 
 
 @dataclass
 class TrainArgs:
     algo: str = field(default="ppo", metadata={"help": "dqn or ppo"})
     env: str = field(default="RLEnvs/CartPole-v0", metadata={"help": "a registered RLEnvs/* id"})
-    env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "environment options"})
-    overrides: dict[str, Any] = field(default_factory=dict, metadata={"help": "hyperparameter overrides"})
+    env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "environment option",
+                                                                       "flag": "--env-kwarg"})
+    overrides: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "hyperparameter override, e.g. --set frame_stack=1 --set learning_rate=0.0003", "flag": "--set"})
     total_timesteps: int | None = field(default=None, metadata={"help": "env steps (default: the hyperparameters')"})
     seed: int = field(default=0, metadata={"help": "seed of the model and of env i (seed + i), >= 0"})
     device: str = field(default="auto", metadata={"help": "auto (CUDA when present), cpu or cuda"})
@@ -29,6 +32,60 @@ class TrainArgs:
     eval_episodes: int = field(default=5, metadata={"help": "episodes per evaluation"})
     progress_bar: bool = field(default=True, metadata={"help": "show a progress bar with steps/s"})
     max_minutes: float | None = field(default=None, metadata={"help": "stop (and save) after this wall time"})
+
+
+@dataclass
+class TrainCommand(TrainArgs):
+    """``train``: a new run from :class:`TrainArgs`, or ``--resume`` of an existing one."""
+
+    resume: str | None = field(default=None, metadata={
+        "metavar": "RUN_DIR", "help": f"continue the run in this directory from its latest checkpoint (its {CONFIG} gives every "
+                "other option; --total-timesteps may extend it)"})
+
+    def train_args(self) -> TrainArgs:
+        return TrainArgs(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TrainArgs)})
+
+
+@dataclass
+class EvaluateArgs:
+    run_dir: str = field(default="", metadata={"help": "the run directory", "positional": True})
+    episodes: int = field(default=10, metadata={"help": "evaluation episodes, >= 1"})
+    model: str = field(default="model", metadata={"help": "model (final), best_model, or checkpoints/step_N"})
+    video: bool = field(default=False, metadata={"help": "record the first episode into RUN_DIR/videos"})
+    random_baseline: bool = field(default=False, metadata={
+        "help": "also play as many episodes with uniformly random actions (the results' 'random' field)"})
+    greedy: bool = field(default=False, metadata={"help": "greedy actions (default unless the run's "
+                                                          "hyperparameters say eval_deterministic: false)"})
+    stochastic: bool = field(default=False, metadata={"help": "actions sampled from the policy"})
+    output: str = field(default=EVAL, metadata={"help": "file name in RUN_DIR for the results (.json)"})
+    seed: int = field(default=1_000_000, metadata={"help": "seed of the first evaluation episode, >= 0"})
+
+
+@dataclass
+class WatchArgs:
+    run_dir: str = field(default="", metadata={"help": "the run directory", "positional": True})
+    model: str = field(default="model", metadata={"help": "model (final), best_model, or checkpoints/step_N"})
+    fps: float | None = field(default=None, metadata={"help": "frames per second (default: the env's)"})
+    zoom: float = field(default=1.0, metadata={"help": "window scale"})
+    seed: int = field(default=0, metadata={"help": "seed of the first episode, >= 0"})
+
+
+@dataclass
+class CompareArgs:
+    env: str = field(default="RLEnvs/GridWorld-v0", metadata={"help": "a registered RLEnvs/* id with several reward designs"})
+    designs: list[str] = field(default_factory=list, metadata={"help": "reward designs to compare (default: all of the env's)"})
+    algo: str = field(default="ppo", metadata={"help": "dqn or ppo"})
+    seeds: int = field(default=3, metadata={"help": "seeds per design (0 .. seeds-1)"})
+    total_timesteps: int | None = field(default=None, metadata={"help": "env steps per run (default: the hyperparameters')"})
+    workers: int | None = field(default=None, metadata={"help": "runs at once (default: one per CPU core)"})
+    backend: str = field(default="local", metadata={"help": "local (processes on this machine) or ray"})
+    address: str | None = field(default=None, metadata={"help": "ray: cluster address (default: start a local instance)"})
+    out: str | None = field(default=None, metadata={"help": "output directory (default: results/compare/{env}__{algo})"})
+    env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "env option shared by every run",
+                                                                       "flag": "--env-kwarg"})
+    overrides: dict[str, Any] = field(default_factory=dict, metadata={"help": "hyperparameter override", "flag": "--set"})
+    eval_episodes: int = field(default=10, metadata={"help": "evaluation episodes per run"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
 
 
 def _fits(value: Any, kind: Any) -> bool:

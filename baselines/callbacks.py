@@ -14,8 +14,18 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from baselines.checkpoint import atomic_write, atomic_write_json, load_npz, save_replay_buffer
-from baselines.rundir import (BEST_MODEL, CHECKPOINT_MODEL, EPISODES, EVALUATIONS, PROGRESS, REPLAY_ARRAYS,
-                              REPLAY_INFO, RunDir, RunFileError)
+from baselines.episodes import EpisodeTracker, task_metrics
+from baselines.rundir import (
+    BEST_MODEL,
+    CHECKPOINT_MODEL,
+    EPISODES,
+    EVALUATIONS,
+    PROGRESS,
+    REPLAY_ARRAYS,
+    REPLAY_INFO,
+    RunDir,
+    RunFileError,
+)
 
 
 class AtomicCheckpoint(BaseCallback):
@@ -90,8 +100,6 @@ class EpisodeLog(BaseCallback):
 
     def __init__(self, run_dir: RunDir, env_id: str, n_envs: int, unfinished: list[dict] | None = None) -> None:
         super().__init__()
-        from baselines.episodes import EpisodeTracker, task_metrics
-
         self.path = run_dir / EPISODES
         self.tracker = EpisodeTracker(n_envs, task_metrics(env_id))
         self.unfinished = unfinished or []

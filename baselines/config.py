@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from baselines.double_dqn import DQN
+from baselines.networks import policy_kwargs
 from rl_envs.options import check_choice, describe_range
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
@@ -70,8 +72,6 @@ class ConfigError(ValueError):
 def algo_class(algo: str) -> type:
     algo = check_choice("algo", algo, ALGOS)
     if algo == "dqn":
-        from baselines.double_dqn import DQN
-
         return DQN
     from stable_baselines3 import PPO
 
@@ -197,8 +197,6 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
         if key in kwargs:
             kwargs[key] = schedule(kwargs[key])
     if "cnn" in params:
-        from baselines.networks import policy_kwargs
-
         if params.get("policy") != "CnnPolicy":
             raise ConfigError(f"cnn chooses CnnPolicy's image encoder; this configuration's policy is {params.get('policy')}")
         try:

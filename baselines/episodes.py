@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from rl_envs.registry import entry
+
 REDUCERS = ("max", "last")
 
 
 def task_metrics(env_id: str) -> dict[str, tuple[str, str]]:
-    from rl_envs.registry import entry
-
     return dict(entry(env_id).task_metrics)
 
 

@@ -1,4 +1,5 @@
-"""Evaluate a trained run: ``python -m baselines.evaluate RUN_DIR [--episodes 10] [--video]``.
+"""Evaluate a trained run: ``rl-envs-baselines evaluate RUN_DIR [--episodes 10] [--video]``
+(or ``python -m baselines.evaluate``; options: :class:`baselines.args.EvaluateArgs`).
 
 Plays N episodes with the run's final model (or ``--model best_model``) in the run's own env
 configuration and writes ``eval.json`` (or ``--output NAME``) in the run directory. Actions are
@@ -23,19 +24,21 @@ choose explicitly.
 
 from __future__ import annotations
 
-import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from baselines.args import TrainArgs, from_dict
+from baselines.args import EvaluateArgs, TrainArgs, from_dict
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
+from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
-from baselines.factories import build_model, make_env, make_vec_env, resolve_device
+from baselines.factories import build_model, make_vec_env, resolve_device
 from baselines.rundir import CONFIG, EVAL, VIDEOS, RunDir
+from rl_envs.options import check_number
 
 
 def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None = None,
@@ -44,8 +47,6 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
 
     ``model_name``: ``model``, ``best_model`` or ``checkpoints/step_N``, inside the run directory.
     """
-    import warnings
-
     run = RunDir(run_dir)
     if not run.path.is_dir():
         raise CheckpointError(f"{run_dir} is not a run directory (it does not exist)")
@@ -115,10 +116,12 @@ def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video
 def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: int, random_baseline: bool,
               deterministic: bool | None, output: str) -> dict[str, Any]:
     run_dir = run.path
-    model, venv, config = load_run(run_dir, model_name, render_mode="rgb_array" if video else None, seed=seed)
+    model, venv, config = load_run(run_dir, model_name, seed=seed)
     greedy = eval_deterministic(config["hyperparams"], deterministic)
     if video:
-        record_video(run_dir, model, config, greedy)
+        args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
+        record_video(run_dir, model, make_vec_env(args.env, args.env_kwargs, config["hyperparams"], 1, seed,
+                                                  "rgb_array"), greedy)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
               "model": model_name, "seed": seed, "deterministic": greedy,
               **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy)}
@@ -131,62 +134,53 @@ def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: in
     return result
 
 
-def record_video(run_dir: Path, model: Any, config: dict, greedy: bool = True) -> Path:
-    """One episode recorded with Gymnasium's RecordVideo (needs moviepy)."""
-    import gymnasium as gym
+def record_video(run_dir: Path, model: Any, venv: Any, greedy: bool = True, max_steps: int = 100_000) -> Path:
+    """The first episode of ``venv`` (1 env, made with render_mode="rgb_array" through the same
+    wrappers and frame stacking as training) recorded by SB3's VecVideoRecorder (needs moviepy)."""
+    from stable_baselines3.common.vec_env import VecVideoRecorder
 
-    args = config["args"]
     try:
-        import moviepy  # noqa: F401  (RecordVideo's encoder)
+        import moviepy  # noqa: F401  (VecVideoRecorder's encoder)
     except ImportError as error:
-        raise ConfigError("--video needs moviepy: .venv/bin/pip install -e '.[video]'") from error
-    env = gym.wrappers.RecordVideo(make_env(args["env"], args["env_kwargs"], "rgb_array"), str(run_dir / VIDEOS),
-                                   episode_trigger=lambda i: i == 0, disable_logger=True)
-    frames = int(config["hyperparams"].get("frame_stack") or 1)
-    if frames > 1:
-        env = gym.wrappers.FrameStackObservation(env, int(frames))
-    obs, _ = env.reset(seed=0)
-    done = False
-    while not done:
-        stacked = np.asarray(obs).reshape(1, -1) if frames else np.asarray(obs)[None]
-        action, _ = model.predict(stacked, deterministic=greedy)
-        obs, _, terminated, truncated, _ = env.step(action[0])
-        done = terminated or truncated
-    env.close()
+        raise ConfigError("--video needs moviepy: pip install 'rl-envs[video]'") from error
+    recorder = VecVideoRecorder(venv, str(run_dir / VIDEOS), record_video_trigger=lambda step: step == 0,
+                                video_length=max_steps, name_prefix="episode-0")
+    obs = recorder.reset()
+    for _ in range(max_steps):
+        action, _ = model.predict(obs, deterministic=greedy)
+        obs, _, done, _ = recorder.step(action)
+        if done[0]:
+            break
+    recorder.close()  # writes the video (and closes venv)
     return run_dir / VIDEOS
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rl-envs-evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("--episodes", type=int, default=10)
-    parser.add_argument("--model", default="model", help="model (final, default), best_model, or checkpoints/step_N")
-    parser.add_argument("--video", action="store_true", help="record one episode (RecordVideo) into RUN_DIR/videos")
-    parser.add_argument("--random-baseline", action="store_true",
-                        help="also play the same number of episodes with random actions (eval.json: random)")
-    choice = parser.add_mutually_exclusive_group()
-    choice.add_argument("--greedy", action="store_true", help="greedy actions (default unless the run's hyperparameters say otherwise)")
-    choice.add_argument("--stochastic", action="store_true", help="sample actions from the policy")
-    parser.add_argument("--output", default=EVAL, help="file name in RUN_DIR for the results (default eval.json)")
-    args = parser.parse_args(argv)
-    if Path(args.output).name != args.output or not args.output.endswith(".json"):
-        parser.error(f"--output must be a file name ending in .json (written inside RUN_DIR), got {args.output!r}")
-    if args.episodes < 1:
-        parser.error(f"--episodes must be >= 1, got {args.episodes}")
+def run(args: EvaluateArgs) -> int:
+    """``rl-envs-baselines evaluate``: evaluate, print a summary, write the results file."""
     try:
-        result = evaluate(args.run_dir, args.episodes, args.model, args.video, random_baseline=args.random_baseline,
-                          deterministic=True if args.greedy else False if args.stochastic else None, output=args.output)
-    except (CheckpointError, ConfigError) as error:
-        print(f"rl-envs-evaluate: error: {error}", file=sys.stderr)
+        if Path(args.output).name != args.output or not args.output.endswith(".json"):
+            raise ConfigError(f"--output must be a file name ending in .json (written inside RUN_DIR), got {args.output!r}")
+        check_number("--episodes", args.episodes, low=1, integer=True)
+        check_number("--seed", args.seed, low=0, integer=True)
+        if args.greedy and args.stochastic:
+            raise ConfigError("--greedy and --stochastic exclude each other; give one (or neither: as the run says)")
+        result = evaluate(Path(args.run_dir), args.episodes, args.model, args.video, seed=args.seed,
+                          random_baseline=args.random_baseline, output=args.output,
+                          deterministic=True if args.greedy else False if args.stochastic else None)
+    except (CheckpointError, ConfigError, ValueError, TypeError) as error:
+        print(f"rl-envs-baselines evaluate: error: {error}", file=sys.stderr)
         return 2
     kind = "greedy" if result["deterministic"] else "stochastic"
     print(f"{result['env']} {result['algo']}: {kind} return {result['return_mean']:.1f} +- {result['return_std']:.1f} "
-          f"over {result['episodes']} episodes; written to {args.run_dir / args.output}")
+          f"over {result['episodes']} episodes; written to {Path(args.run_dir) / args.output}")
     for label, part in (("agent", result), ("random", result.get("random"))):
         if part and "task" in part:
             print(f"  {label}: " + ", ".join(f"{k} {v:.3g}" for k, v in part["task"].items()))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return forward("evaluate", argv)
 
 
 if __name__ == "__main__":

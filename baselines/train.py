@@ -1,8 +1,9 @@
 """Train SB3's DQN or PPO on any RLEnvs/* environment.
 
-``python -m baselines.train --algo ppo --env RLEnvs/CartPole-v0 [--env-kwarg markov=False] ...``
-(or ``rl-envs-train``). Reads top to bottom: arguments -> environment -> model -> training loop
-(SB3's ``learn`` with checkpoint, evaluation and logging callbacks). Runs land in
+``rl-envs-baselines train --algo ppo --env RLEnvs/CartPole-v0 [--env-kwarg markov=False] ...``
+(or ``python -m baselines.train``; options: :class:`baselines.args.TrainArgs`). Reads top to
+bottom: arguments -> environment -> model -> training loop (SB3's ``learn`` with checkpoint,
+evaluation and logging callbacks). Runs land in
 ``runs/{env}__{algo}__{seed}__{time}/`` (the files: :mod:`baselines.rundir`); ``--resume RUN_DIR``
 continues from the last checkpoint, refuses a directory another live process holds, and
 changes nothing on a run that is already complete.
@@ -10,20 +11,37 @@ changes nothing on a run that is already complete.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from baselines.args import TrainArgs, from_dict
-from baselines.callbacks import (AtomicCheckpoint, EpisodeLog, OneThreadWhileCollecting, ProgressFile,
-                                 ResumableEval, StopAfter)
+from baselines.args import TrainArgs, TrainCommand, from_dict
+from baselines.callbacks import (
+    AtomicCheckpoint,
+    EpisodeLog,
+    OneThreadWhileCollecting,
+    ProgressFile,
+    ResumableEval,
+    StopAfter,
+)
 from baselines.checkpoint import CheckpointError, atomic_write, load_replay_buffer, safe_load
+from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic, load_hyperparams
 from baselines.factories import build_model, machine, make_env, make_vec_env, resolve_device
-from baselines.rundir import CHECKPOINT_INFO, CHECKPOINT_MODEL, CONFIG, RunFileError, MODEL, REPLAY_ARRAYS, REPLAY_INFO, TENSORBOARD, RunDir
+from baselines.rundir import (
+    CHECKPOINT_INFO,
+    CHECKPOINT_MODEL,
+    CONFIG,
+    MODEL,
+    REPLAY_ARRAYS,
+    REPLAY_INFO,
+    TENSORBOARD,
+    RunDir,
+    RunFileError,
+)
+from baselines.tb_names import CleanRLNames
 from rl_envs.options import check_choice, check_number
 from rl_envs.registry import entry
 
@@ -81,8 +99,6 @@ def replay_buffer_summary(model: Any) -> str | None:
 
 def configure_logger(model: Any, run_dir: RunDir) -> None:
     from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
-
-    from baselines.tb_names import CleanRLNames
 
     tensorboard = TensorBoardOutputFormat(str(run_dir / TENSORBOARD))
     model.set_logger(Logger(str(run_dir), [tensorboard, CleanRLNames(tensorboard)]))
@@ -182,45 +198,21 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     return run_dir.path
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[TrainArgs, Path | None]:
-    from rl_envs.play import parse_kwargs
-
-    parser = argparse.ArgumentParser(prog="rl-envs-train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    for f in dataclasses.fields(TrainArgs):
-        flag = "--" + f.name.replace("_", "-")
-        if f.name == "env_kwargs":
-            parser.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help=f.metadata["help"])
-        elif f.name == "overrides":
-            parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=f.metadata["help"]
-                                + " (e.g. --set frame_stack=1 --set learning_rate=0.0003)")
-        elif f.type == "bool":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=f.metadata["help"])
-        else:
-            kind = int if "int" in str(f.type) else float if "float" in str(f.type) else str
-            parser.add_argument(flag, type=kind, default=f.default, help=f.metadata["help"])
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
-    ns = parser.parse_args(argv)
-    if ns.resume:
-        return resume_args(Path(ns.resume), ns.total_timesteps), Path(ns.resume)
-    values = {f.name: getattr(ns, f.name) for f in dataclasses.fields(TrainArgs)
-              if f.name not in ("env_kwargs", "overrides")}
+def run(command: TrainCommand) -> int:
+    """``rl-envs-baselines train``: a new run, or ``--resume RUN_DIR``."""
     try:
-        values["env_kwargs"] = parse_kwargs(ns.env_kwarg)
-        values["overrides"] = parse_kwargs(ns.set)
-    except ValueError as error:
-        parser.error(str(error))
-    return TrainArgs(**values), None
+        if command.resume:
+            train(resume_args(Path(command.resume), command.total_timesteps), Path(command.resume))
+        else:
+            train(command.train_args())
+    except (ConfigError, CheckpointError, ValueError, TypeError) as error:
+        print(f"rl-envs-baselines train: error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args, resume = parse_args(argv)
-        train(args, resume)
-    except (ConfigError, CheckpointError, ValueError, TypeError) as error:
-        print(f"rl-envs-train: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return forward("train", argv)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,26 @@
-"""Watch a trained agent play: ``rl-envs play ENV --agent RUN_DIR``."""
+"""Watch a trained agent play: ``rl-envs-baselines watch RUN_DIR`` (options: :class:`baselines.args.WatchArgs`)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
+from baselines.args import WatchArgs
+from baselines.checkpoint import CheckpointError
+from baselines.cli import forward
 from baselines.config import eval_deterministic
 from baselines.evaluate import load_run
+from rl_envs.extras import MissingExtraError
 from rl_envs.play import Scoreboard, draw
+from rl_envs.pygame_utils import font, pygame
 
 
-def watch(run_dir: Path, env_id: str | None = None, fps: float | None = None, zoom: float = 1.0,
-          max_frames: int | None = None, seed: int = 0) -> Scoreboard:
-    """Show the run's final model acting (greedily, or sampling where its hyperparameters say
+def watch(run_dir: Path, fps: float | None = None, zoom: float = 1.0, max_frames: int | None = None,
+          seed: int = 0, model_name: str = "model") -> Scoreboard:
+    """Show the run's model acting (greedily, or sampling where its hyperparameters say
     ``eval_deterministic: false``) in its own env configuration until Esc or close."""
-    from rl_envs.pygame_utils import font, pygame
-
-    model, venv, config = load_run(Path(run_dir), render_mode="rgb_array", seed=seed)
-    if env_id is not None and env_id != config["args"]["env"]:
-        raise ValueError(f"{run_dir} was trained on {config['args']['env']}, not {env_id}")
+    model, venv, config = load_run(Path(run_dir), model_name, render_mode="rgb_array", seed=seed)
     greedy = eval_deterministic(config["hyperparams"])
     pg = pygame()
     pg.display.init()
@@ -41,3 +43,22 @@ def watch(run_dir: Path, env_id: str | None = None, fps: float | None = None, zo
     pg.display.quit()
     venv.close()
     return board
+
+
+def run(args: WatchArgs) -> int:
+    """``rl-envs-baselines watch``."""
+    try:
+        board = watch(Path(args.run_dir), fps=args.fps, zoom=args.zoom, seed=args.seed, model_name=args.model)
+    except (CheckpointError, ValueError, MissingExtraError) as error:
+        print(f"rl-envs-baselines watch: error: {error}", file=sys.stderr)
+        return 2
+    print(f"watched {len(board.finished_returns)} complete episode(s); returns: {board.finished_returns}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return forward("watch", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

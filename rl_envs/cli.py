@@ -1,68 +1,58 @@
-"""The ``rl-envs`` command: ``rl-envs list``, ``rl-envs play ENV_ID [--kwarg key=value ...]``,
-``rl-envs compare --env ENV_ID --designs a,b ...`` (see ``rl-envs compare --help``)."""
+"""The ``rl-envs`` command: ``rl-envs list`` and ``rl-envs play ENV_ID [--kwarg key=value ...]``.
+
+Agents (train, evaluate, watch, compare reward designs) are the baselines package's command,
+``rl-envs-baselines`` (``pip install 'rl-envs[baselines]'``); this package never imports it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-import gymnasium as gym
+from rl_envs.cli_args import add_arguments, from_namespace
+from rl_envs.extras import MissingExtraError
+from rl_envs.play import PlayArgs, make, run
+from rl_envs.registry import env_ids
 
-import rl_envs
+# Where the agent commands that this command used to carry went.
+MOVED = {"compare": "rl-envs-baselines compare", "--agent": "rl-envs-baselines watch RUN_DIR"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rl-envs", description=__doc__)
+    parser = argparse.ArgumentParser(prog="rl-envs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the registered RLEnvs/* environments")
-    play = sub.add_parser("play", help="play an environment with the keyboard")
-    play.add_argument("env_id", help="a registered id, e.g. RLEnvs/GridWorld-v0")
-    play.add_argument("--kwarg", action="append", default=[], metavar="KEY=VALUE",
-                      help="environment option (repeatable); VALUE is a Python literal or a string")
-    play.add_argument("--ansi", action="store_true", help="play in the terminal (tabular envs only)")
-    play.add_argument("--seed", type=int, default=None, help="seed of the first reset")
-    play.add_argument("--zoom", type=float, default=1.0, help="window scale")
-    play.add_argument("--fps", type=float, default=None, help="frames per second (default: the env's)")
-    play.add_argument("--agent", metavar="RUN_DIR", help="watch a trained agent (a baselines.train run) instead")
-    sub.add_parser("compare", help="train and compare reward designs (rl-envs compare --help)", add_help=False)
+    add_arguments(sub.add_parser("play", help="play an environment with the keyboard"), PlayArgs)
     return parser
+
+
+def moved(argv: list[str]) -> str | None:
+    """The notice for a command that moved to ``rl-envs-baselines``, if ``argv`` asks for one."""
+    for old, new in MOVED.items():
+        if (old == "compare" and argv[:1] == [old]) or (old != "compare" and any(a.split("=")[0] == old for a in argv)):
+            return f"rl-envs: {'rl-envs ' + old if old == 'compare' else 'rl-envs play ' + old} moved: use {new} " \
+                   "(the baselines package: pip install 'rl-envs[baselines]')"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["compare"]:  # its own parser (baselines.compare.cli), options and help
-        from baselines.compare.cli import main as compare_main
-
-        return compare_main(argv[1:])
+    notice = moved(argv)
+    if notice:
+        print(notice, file=sys.stderr)
+        return 2
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "list":
-        for env_id in rl_envs.env_ids():
+    ns = parser.parse_args(argv)
+    if ns.command == "list":
+        for env_id in env_ids():
             print(env_id)
         return 0
-    from rl_envs.play import parse_kwargs, play, play_ansi
-
-    if args.env_id not in gym.registry:
-        parser.error(f"unknown env {args.env_id!r}; registered: {', '.join(rl_envs.env_ids())}")
-    if args.agent:
-        from baselines.checkpoint import CheckpointError
-        from baselines.watch import watch
-
-        try:
-            board = watch(args.agent, args.env_id, fps=args.fps, zoom=args.zoom)
-        except (CheckpointError, ValueError) as error:
-            parser.error(str(error))
-        print(f"watched {len(board.finished_returns)} complete episode(s); returns: {board.finished_returns}")
-        return 0
+    args = from_namespace(PlayArgs, ns, parser)
     try:
-        kwargs = {**rl_envs.registry.play_kwargs(args.env_id), **parse_kwargs(args.kwarg)}
-        env = gym.make(args.env_id, render_mode="ansi" if args.ansi else "rgb_array", **kwargs)
-    except (TypeError, ValueError) as error:
+        env = make(args)
+    except (TypeError, ValueError, MissingExtraError) as error:  # bad options, or a missing extra
         parser.error(str(error))
-    try:
-        board = play_ansi(env, seed=args.seed) if args.ansi else play(env, seed=args.seed, zoom=args.zoom, fps=args.fps)
-    finally:
-        env.close()
+    board = run(args, env)
     print(f"played {len(board.finished_returns)} complete episode(s); returns: {board.finished_returns}")
     return 0
 

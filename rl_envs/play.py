@@ -1,4 +1,4 @@
-"""Play any registered environment by hand: ``rl-envs play ENV_ID`` (or ``python -m rl_envs.play``).
+"""Play any registered environment by hand: ``rl-envs play ENV_ID`` (:class:`PlayArgs`).
 
 A pygame window shows the environment with the step reward, its components and the return so
 far. Turn-based environments (``metadata["turn_based"]``) step once per key press; real-time
@@ -10,13 +10,15 @@ Gymnasium's own ``gymnasium.utils.play.play`` reads.
 
 from __future__ import annotations
 
-import ast
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import gymnasium as gym
 import numpy as np
+
+from rl_envs.pygame_utils import font, pygame
+from rl_envs.registry import entry, play_kwargs
 
 PANEL_LINE_PX = 22
 MIN_WIDTH_PX = 480
@@ -62,25 +64,8 @@ class Scoreboard:
         return lines
 
 
-def parse_kwargs(pairs: list[str]) -> dict[str, Any]:
-    """``["slip=0.1", "layout=['T.', '..']"]`` -> kwargs; values are Python literals or plain strings."""
-    kwargs = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--kwarg must look like key=value, got {pair!r}")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        kwargs[key.strip()] = value
-    return kwargs
-
-
 def key_names(keys_to_action: dict[tuple[int, ...], Any]) -> str:
-    import pygame
-
-    return "  ".join(f"{'+'.join(pygame.key.name(k) for k in keys)}: {action_label(a)}" for keys, a in keys_to_action.items())
+    return "  ".join(f"{'+'.join(pygame().key.name(k) for k in keys)}: {action_label(a)}" for keys, a in keys_to_action.items())
 
 
 def action_label(action: Any) -> str:
@@ -93,8 +78,6 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
 
     ``max_episodes`` and ``max_frames`` end the session early (demos, tests).
     """
-    from rl_envs.pygame_utils import font, pygame
-
     pg = pygame()
     if env.render_mode != "rgb_array":
         raise ValueError(f"play needs an env made with render_mode='rgb_array', got {env.render_mode!r}")
@@ -201,11 +184,28 @@ def play_ansi(env: gym.Env, *, seed: int | None = None, stdin: TextIO = sys.stdi
     return board
 
 
-def main(argv: list[str] | None = None) -> int:
-    from rl_envs.cli import main as cli_main
+@dataclass
+class PlayArgs:
+    """``rl-envs play``'s options (flags built by :mod:`rl_envs.cli_args`)."""
 
-    return cli_main(["play", *(sys.argv[1:] if argv is None else argv)])
+    env_id: str = field(default="", metadata={"help": "a registered id, e.g. RLEnvs/GridWorld-v0", "positional": True})
+    kwarg: dict[str, Any] = field(default_factory=dict, metadata={"help": "environment option", "flag": "--kwarg"})
+    ansi: bool = field(default=False, metadata={"help": "play in the terminal (tabular envs only)"})
+    seed: int | None = field(default=None, metadata={"help": "seed of the first reset"})
+    zoom: float = field(default=1.0, metadata={"help": "window scale"})
+    fps: float | None = field(default=None, metadata={"help": "frames per second (default: the env's)"})
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def make(args: PlayArgs) -> gym.Env:
+    """The env to play, with ``rl-envs play``'s defaults for it (e.g. Mario's whole NES pad)."""
+    entry(args.env_id)  # an unknown id: a ValueError listing the registered ones
+    kwargs = {**play_kwargs(args.env_id), **args.kwarg}
+    return gym.make(args.env_id, render_mode="ansi" if args.ansi else "rgb_array", **kwargs)
+
+
+def run(args: PlayArgs, env: gym.Env) -> Scoreboard:
+    """Play ``env`` (from :func:`make`) as ``args`` say, then close it."""
+    try:
+        return play_ansi(env, seed=args.seed) if args.ansi else play(env, seed=args.seed, zoom=args.zoom, fps=args.fps)
+    finally:
+        env.close()

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
+
+from rl_envs.extras import require
+
 # Fonts die with pygame.font.quit() (gymnasium's play calls pygame.quit()), and using a dead one
 # crashes the process, so the cache is emptied whenever the font module is initialised again.
 _fonts: dict[int, Any] = {}
@@ -13,7 +17,7 @@ _fonts: dict[int, Any] = {}
 def pygame() -> Any:
     """Import pygame quietly and initialise its font module (works with no display)."""
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame as pg
+    pg = require("pygame", "play", "Drawing frames and windows")
 
     if not pg.font.get_init():
         _fonts.clear()
@@ -31,6 +35,4 @@ def font(size: int) -> Any:
 
 def to_array(surface: Any) -> Any:
     """An (H, W, 3) uint8 copy of a pygame surface."""
-    import numpy as np
-
     return np.transpose(np.array(pygame().surfarray.pixels3d(surface)), (1, 0, 2)).copy()

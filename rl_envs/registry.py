@@ -6,6 +6,7 @@ pygame, torch or the emulator behind it) loads only when that environment is mad
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,8 @@ ENTRIES: tuple[Entry, ...] = (
         designs="rl_envs.grid.rewards:DESIGNS",
         compare_metric="return/step_cost",
     ),
-    Entry("CambridgePub-v0", "rl_envs.pub.env:CambridgePubEnv", max_episode_steps=50),
+    Entry("CambridgePub-v0", "rl_envs.pub.env:CambridgePubEnv", max_episode_steps=50,
+          designs="rl_envs.pub.rewards:DESIGNS", compare_metric="return/beer_minus_rain"),
     *(
         Entry(name, "rl_envs.cartpole.env:CartPoleEnv", max_episode_steps=500, kwargs=kwargs,
               vector_entry_point="rl_envs.cartpole.vector:CartPoleVectorEnv",
@@ -96,8 +98,6 @@ def reward_designs(env_id: str) -> tuple[str, ...]:
     path = entry(env_id).designs
     if path is None:
         return ()
-    import importlib
-
     module, _, name = path.partition(":")
     return tuple(getattr(importlib.import_module(module), name))
 

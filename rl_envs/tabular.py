@@ -20,6 +20,7 @@ from gymnasium.error import ResetNeeded
 from rl_envs.designs import Designs, design_values
 from rl_envs.errors import InvalidActionError, check_open
 from rl_envs.options import check_render_mode
+from rl_envs.window import close_window, show_human
 
 Transition = tuple[float, int, float, bool]
 Model = list[list[list[Transition]]]
@@ -87,14 +88,10 @@ class TabularEnv(gym.Env[int, int]):
         frame = self.render_rgb()
         if self.render_mode == "rgb_array":
             return frame
-        from rl_envs.window import show_human
-
         show_human(self, frame, f"rl-envs: {type(self).__name__}", self.metadata["render_fps"])
         return None
 
     def close(self) -> None:
-        from rl_envs.window import close_window
-
         close_window(self)
         self.closed = True
 

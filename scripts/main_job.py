@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def reward_comparison(out: Path) -> dict:
     """PPO on the cart-pole with +1 per step vs -1 on failure: 3 seeds each, all cores."""
+    from baselines.args import CompareArgs
     from baselines.compare.cli import compare
-    from baselines.compare.spec import CompareArgs
 
     print("\nReward designs on RLEnvs/CartPole-v0 (PPO, 3 seeds x 30k steps each):")
     return compare(CompareArgs(env="RLEnvs/CartPole-v0", designs=["alive", "failure"], algo="ppo", seeds=3,

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rl_envs
+from rl_envs.errors import InvalidActionError
 from rl_envs.grid.env import GridWorldEnv
 from rl_envs.pub.env import CambridgePubEnv
-from rl_envs.errors import InvalidActionError
 
 GRID_IDS = ["RLEnvs/GridWorld-v0", "RLEnvs/CheeseMaze-v0"]
 CELLS = [".", "#", "S", "T", "T+5", "T-2.5", "+1", "-3"]

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from baselines.compare import report
-from baselines.compare.spec import CompareArgs, validate
+from baselines.args import CompareArgs
+from baselines.compare.spec import validate
 from baselines.compare.worker import metric_value
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,6 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess:
     ({"designs": ["step_cost", "speed"]}, r"has no design 'speed'; valid: step_cost, goal"),
     ({"seeds": 0}, r"seeds must be in \[1"),
     ({"seeds": 1.5}, "seeds must be an integer"),
-    ({"env": "RLEnvs/CambridgePub-v0"}, "has a single reward; envs with several designs: RLEnvs/GridWorld-v0"),
     ({"env": "RLEnvs/Nope-v0"}, "unknown env 'RLEnvs/Nope-v0'; registered: "),
     ({"algo": "a2c"}, "algo must be one of 'dqn', 'ppo'"),
     ({"backend": "slurm"}, "backend must be one of 'local', 'ray'"),
@@ -50,6 +50,15 @@ def test_bad_input_is_refused_before_training(tmp_path, kwargs, message):
     args = CompareArgs(**{"out": str(tmp_path / "out"), **kwargs})
     with pytest.raises((ValueError, TypeError), match=message):
         validate(args)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_env_with_one_reward_cannot_be_compared(tmp_path, monkeypatch):
+    from baselines.compare import spec
+
+    monkeypatch.setattr(spec, "reward_designs", lambda env_id: ("only",) if env_id == "RLEnvs/CartPole-v0" else ("a", "b"))
+    with pytest.raises(ValueError, match="has a single reward; envs with several designs: RLEnvs/GridWorld-v0"):
+        validate(CompareArgs(env="RLEnvs/CartPole-v0", out=str(tmp_path / "out")))
     assert not (tmp_path / "out").exists()
 
 

@@ -9,7 +9,8 @@ import pytest
 
 import rl_envs  # noqa: F401
 from rl_envs.cli import main as cli_main
-from rl_envs.play import parse_action, parse_kwargs, play, play_ansi
+from rl_envs.cli_args import parse_kwargs
+from rl_envs.play import parse_action, play, play_ansi
 from rl_envs.pub.env import Choice
 from rl_envs.pygame_utils import pygame
 
@@ -81,7 +82,7 @@ def test_parse_helpers():
 
 
 def test_cli_ansi_play_and_errors(capsys):
-    result = subprocess.run([sys.executable, "-m", "rl_envs.play", "RLEnvs/CambridgePub-v0", "--ansi", "--seed", "2"],
+    result = subprocess.run([sys.executable, "-m", "rl_envs.cli", "play", "RLEnvs/CambridgePub-v0", "--ansi", "--seed", "2"],
                             input="home\nq\n", capture_output=True, text=True, check=True)
     assert "returns: [-100.0]" in result.stdout
     with pytest.raises(SystemExit):
@@ -92,6 +93,16 @@ def test_cli_ansi_play_and_errors(capsys):
     assert "slip must be in [0, 1], got 3" in capsys.readouterr().err
     assert cli_main(["list"]) == 0
     assert "RLEnvs/CambridgePub-v0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,notice", [
+    (["compare", "--env", "RLEnvs/CartPole-v0"], "rl-envs compare moved: use rl-envs-baselines compare"),
+    (["play", "RLEnvs/CartPole-v0", "--agent", "runs/x"], "rl-envs play --agent moved: use rl-envs-baselines watch RUN_DIR"),
+])
+def test_agent_commands_moved_to_the_baselines_package(capsys, argv, notice):
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert notice in err and "pip install 'rl-envs[baselines]'" in err
 
 
 def test_rendering_survives_pygame_quit():

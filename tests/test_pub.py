@@ -6,8 +6,8 @@ import pytest
 
 import rl_envs  # noqa: F401
 from baselines.tabular import value_iteration
+from rl_envs.pub.rewards import BEER_REWARD
 from rl_envs.pub.env import (
-    BEER_REWARD,
     STATES,
     Activity,
     CambridgePubEnv,

@@ -1,5 +1,5 @@
 """Reward-design comparisons: one training run per (design, seed), all scored on the same task
-metrics. ``rl-envs compare`` / ``python scripts/compare_rewards.py``; see :mod:`baselines.compare.cli`.
+metrics. ``rl-envs-baselines compare``; see :mod:`baselines.compare.cli`.
 
 - :mod:`~baselines.compare.spec`: the options, their validation, the list of runs;
 - :mod:`~baselines.compare.worker`: one run (train or resume, then evaluate), in any process;

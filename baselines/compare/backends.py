@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from baselines.compare.spec import RunSpec
-from baselines.compare.worker import finished
+from baselines.compare.worker import finished, run_one
 from baselines.rundir import PROGRESS
 
 POLL_SECONDS = 0.5
@@ -152,9 +152,7 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 def run_ray(specs: list[RunSpec], workers: int, address: str | None, dashboard: Dashboard) -> list[dict[str, Any]]:
     """Each run as a Ray task (one CPU each). Without ``address`` a local Ray instance with
     ``workers`` CPUs is started (and stopped at the end); with one, the cluster's CPUs decide."""
-    import ray
-
-    from baselines.compare.worker import run_one
+    import ray  # the 'ray' extra, only for this backend
 
     started_here = not ray.is_initialized()
     if started_here:

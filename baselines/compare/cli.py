@@ -1,6 +1,6 @@
-"""Compare reward designs: ``rl-envs compare --env RLEnvs/Mario-v0 --designs clear,score,progress
---algo ppo --seeds 3 --total-timesteps N [--workers K] [--backend ray [--address ADDR]]``
-(also ``python scripts/compare_rewards.py`` and ``rl-envs-compare``).
+"""Compare reward designs: ``rl-envs-baselines compare --env RLEnvs/Mario-v0 --designs
+clear,score,progress --algo ppo --seeds 3 --total-timesteps N [--workers K] [--backend ray
+[--address ADDR]]`` (or ``python -m baselines.compare.cli``; options: :class:`CompareArgs`).
 
 Trains one run per (design, seed) with the baselines trainer, in parallel (default: one process
 per core), evaluates every run on the same metrics (the env's comparison metric, the
@@ -15,18 +15,19 @@ a failed run is reported and the others go on (exit code 1 when any failed).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from baselines.compare import report
-from baselines.compare.spec import BACKENDS, CompareArgs, check_manifest, runs, validate, write_manifest
 from baselines.checkpoint import atomic_write_json
-from baselines.config import ALGOS
+from baselines.cli import forward
+from baselines.compare import report
+from baselines.compare.backends import Dashboard, run_local, run_ray
+from baselines.compare.spec import CompareArgs, check_manifest, runs, validate, write_manifest
 from baselines.rundir import RunDir
+from rl_envs.registry import entry
 
 
 def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
@@ -43,9 +44,6 @@ def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
 
 
 def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progress: bool) -> dict[str, Any]:
-    from baselines.compare.backends import Dashboard, run_local, run_ray
-    from rl_envs.registry import entry
-
     write_manifest(args, out)
     specs = runs(args, out)
     console.print(f"comparing {len(args.designs)} reward designs x {args.seeds} seeds of {args.algo} on {args.env} "
@@ -84,48 +82,22 @@ def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progr
     return content
 
 
-def parse_args(argv: list[str] | None = None) -> CompareArgs:
-    from rl_envs.play import parse_kwargs
-
-    parser = argparse.ArgumentParser(prog="rl-envs compare", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    help_of = {f.name: f.metadata["help"] for f in dataclasses.fields(CompareArgs)}
-    parser.add_argument("--env", default=CompareArgs.env, help=help_of["env"])
-    parser.add_argument("--designs", default="", help=help_of["designs"] + ", comma-separated")
-    parser.add_argument("--algo", default="ppo", help=f"{' or '.join(ALGOS)}")
-    parser.add_argument("--seeds", type=int, default=3, help=help_of["seeds"])
-    parser.add_argument("--total-timesteps", type=int, default=None, help=help_of["total_timesteps"])
-    parser.add_argument("--workers", type=int, default=None, help=help_of["workers"])
-    parser.add_argument("--backend", default="local", help=f"{' or '.join(BACKENDS)}: " + help_of["backend"])
-    parser.add_argument("--address", default=None, help=help_of["address"])
-    parser.add_argument("--out", default=None, help=help_of["out"])
-    parser.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help=help_of["env_kwargs"])
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=help_of["overrides"])
-    parser.add_argument("--eval-episodes", type=int, default=10, help=help_of["eval_episodes"])
-    parser.add_argument("--device", default="auto", help=help_of["device"])
-    ns = parser.parse_args(argv)
-    try:
-        env_kwargs, overrides = parse_kwargs(ns.env_kwarg), parse_kwargs(ns.set)
-    except ValueError as error:
-        parser.error(str(error))
-    designs = [d.strip() for d in ns.designs.split(",") if d.strip()]
-    return CompareArgs(env=ns.env, designs=designs, algo=ns.algo, seeds=ns.seeds, total_timesteps=ns.total_timesteps,
-                       workers=ns.workers, backend=ns.backend, address=ns.address, out=ns.out, env_kwargs=env_kwargs,
-                       overrides=overrides, eval_episodes=ns.eval_episodes, device=ns.device)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(args: CompareArgs) -> int:
+    """``rl-envs-baselines compare``: exit code 0 when every run finished, 1 when any failed."""
     try:
         content = compare(args, show_progress=True)
     except (ValueError, TypeError) as error:  # ConfigError is a ValueError
-        print(f"rl-envs compare: error: {error}", file=sys.stderr)
+        print(f"rl-envs-baselines compare: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("rl-envs compare: interrupted; run the same command again to resume", file=sys.stderr)
+        print("rl-envs-baselines compare: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     failed = [r for r in content["runs"] if r["status"] != "done"]
     return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return forward("compare", argv)
 
 
 if __name__ == "__main__":

@@ -4,34 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from baselines.args import CompareArgs, TrainArgs
+from baselines.checkpoint import atomic_write_json
 from baselines.config import ALGOS, ConfigError
+from baselines.factories import make_env, resolve_device
+from baselines.train import run_hyperparams
+from rl_envs.extras import MissingExtraError, require
 from rl_envs.options import check_choice, check_number
+from rl_envs.registry import env_ids, reward_designs
 
 BACKENDS = ("local", "ray")
 MANIFEST = "compare.json"
 # Settings every run of an output directory shares; designs and seeds may be added later.
 SHARED = ("env", "algo", "total_timesteps", "env_kwargs", "overrides", "eval_episodes")
-
-
-@dataclass
-class CompareArgs:
-    env: str = field(default="RLEnvs/GridWorld-v0", metadata={"help": "a registered RLEnvs/* id with several reward designs"})
-    designs: list[str] = field(default_factory=list, metadata={"help": "reward designs to compare (default: all of the env's)"})
-    algo: str = field(default="ppo", metadata={"help": "dqn or ppo"})
-    seeds: int = field(default=3, metadata={"help": "seeds per design (0 .. seeds-1)"})
-    total_timesteps: int | None = field(default=None, metadata={"help": "env steps per run (default: the hyperparameters')"})
-    workers: int | None = field(default=None, metadata={"help": "runs at once (default: one per CPU core)"})
-    backend: str = field(default="local", metadata={"help": "local (processes on this machine) or ray"})
-    address: str | None = field(default=None, metadata={"help": "ray: cluster address (default: start a local instance)"})
-    out: str | None = field(default=None, metadata={"help": "output directory (default: results/compare/{env}__{algo})"})
-    env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "env options shared by every run"})
-    overrides: dict[str, Any] = field(default_factory=dict, metadata={"help": "hyperparameter overrides"})
-    eval_episodes: int = field(default=10, metadata={"help": "evaluation episodes per run"})
-    device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
 
 
 @dataclass(frozen=True)
@@ -54,16 +43,12 @@ class RunSpec:
 
 
 def envs_with_designs() -> list[str]:
-    from rl_envs.registry import env_ids, reward_designs
-
     return [e for e in env_ids() if len(reward_designs(e)) > 1]
 
 
 def validate(args: CompareArgs) -> CompareArgs:
     """Check every option; raises ConfigError / ValueError / TypeError naming the option and the valid choices."""
     args.algo = check_choice("algo", args.algo, ALGOS)
-    from rl_envs.registry import reward_designs
-
     valid = reward_designs(args.env)  # a ValueError listing the registered ids for an unknown env
     if len(valid) < 2:
         raise ConfigError(f"{args.env} has a single reward; envs with several designs: {', '.join(envs_with_designs())}")
@@ -84,9 +69,9 @@ def validate(args: CompareArgs) -> CompareArgs:
         raise ConfigError("--address is a Ray cluster address; it needs --backend ray")
     if args.backend == "ray":
         try:
-            import ray  # noqa: F401
-        except ImportError as error:
-            raise ConfigError("--backend ray needs Ray: pip install -e '.[ray]'") from error
+            require("ray", "ray", "--backend ray")
+        except MissingExtraError as error:
+            raise ConfigError(str(error)) from None
     if "reward" in args.env_kwargs:
         raise ConfigError("--env-kwarg reward=... is what --designs sets; leave it out")
     check_runs_can_start(args)
@@ -95,9 +80,6 @@ def validate(args: CompareArgs) -> CompareArgs:
 
 def check_runs_can_start(args: CompareArgs) -> None:
     """Hyperparameters and env options of every design, checked the way the trainer will."""
-    from baselines.factories import make_env, resolve_device
-    from baselines.train import TrainArgs, run_hyperparams
-
     resolve_device(args.device)
     for design in args.designs:
         kwargs = {**args.env_kwargs, "reward": design}
@@ -129,16 +111,12 @@ def check_manifest(args: CompareArgs) -> Path:
 
 
 def write_manifest(args: CompareArgs, out: Path) -> None:
-    from baselines.checkpoint import atomic_write_json
-
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / MANIFEST, {key: getattr(args, key) for key in SHARED})
 
 
 def runs(args: CompareArgs, out: Path) -> list[RunSpec]:
     """One run per (design, seed), in design order then seed order."""
-    from baselines.train import TrainArgs
-
     total = args.total_timesteps
     threads = max(1, (os.cpu_count() or 1) // min(args.workers, args.seeds * len(args.designs)))
     specs = []

@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
+from rl_envs.cartpole import rewards
 from rl_envs.cartpole.observation import FrameStack, ObservationConfig
 from rl_envs.cartpole.physics import (
     CART_MASS_KG,
@@ -25,10 +26,12 @@ from rl_envs.cartpole.physics import (
     step_state,
 )
 from rl_envs.cartpole.raster import Canvas, rasterise
-from rl_envs.cartpole import rewards
-from rl_envs.options import check_bool, check_choice, check_render_mode, known_options
-from rl_envs.rng import child_generator
+from rl_envs.designs import RewardDesign, resolve
 from rl_envs.errors import InvalidActionError, check_open
+from rl_envs.options import check_bool, check_render_mode, known_options
+from rl_envs.pygame_utils import pygame
+from rl_envs.rng import child_generator
+from rl_envs.window import close_window, show_human
 
 RENDER_CANVAS = Canvas(400, 600, color=True)
 LEFT, RIGHT = 0, 1
@@ -118,7 +121,7 @@ class CartPoleEnv(gym.Env):
     ## Arguments
     | Argument | Default | Valid |
     |----------|---------|-------|
-    | ``reward`` | ``"alive"`` | ``"alive"``, ``"failure"`` |
+    | ``reward`` | ``"alive"`` | ``"alive"``, ``"failure"``, a dict of weights over ``alive``, ``failure``, or a callable of the components dict (:mod:`rl_envs.designs`) |
     | ``markov`` | True | bool |
     | ``observation`` | ``"state"`` | ``"state"``, ``"pixels"`` |
     | ``frame_stack`` | 2 for Markov pixels, else 1 | 1 to 64 |
@@ -162,7 +165,7 @@ class CartPoleEnv(gym.Env):
     def __init__(
         self,
         markov: bool = True,
-        reward: str = "alive",
+        reward: RewardDesign = "alive",
         observation: str = "state",
         frame_stack: int | None = None,
         pixel_size: Sequence[int] = (84, 84),
@@ -183,8 +186,9 @@ class CartPoleEnv(gym.Env):
             pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length,
             position_high=position_bounds(self.physics))
         self.continuous = check_bool("continuous", continuous)
-        self.reward_design = check_choice("reward", reward, rewards.DESIGNS)
-        self._outcomes = {case: (parts, designs, designs[self.reward_design])
+        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
+        # A step is one of three cases, so the reward of each is computed once.
+        self._outcomes = {case: (parts, designs, self.reward(parts))
                           for case, (parts, designs) in rewards.outcomes().items()}
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
@@ -248,21 +252,16 @@ class CartPoleEnv(gym.Env):
         frame = rasterise(self.state[0:1], self.state[2:3], 2 * self.physics.length, RENDER_CANVAS)[0]
         if self.render_mode == "rgb_array":
             return frame
-        from rl_envs.window import show_human
-
         show_human(self, frame, "rl-envs: cart-pole", self.metadata["render_fps"])
         return None
 
     def close(self) -> None:
-        from rl_envs.window import close_window
-
         close_window(self)
         self.closed = True
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """Left/right arrows; continuous: full force while held (no key: no force)."""
-        import pygame
-
+        pg = pygame()
         if self.continuous:
-            return {(pygame.K_LEFT,): np.array([-1.0], np.float32), (pygame.K_RIGHT,): np.array([1.0], np.float32)}
-        return {(pygame.K_LEFT,): LEFT, (pygame.K_RIGHT,): RIGHT}
+            return {(pg.K_LEFT,): np.array([-1.0], np.float32), (pg.K_RIGHT,): np.array([1.0], np.float32)}
+        return {(pg.K_LEFT,): LEFT, (pg.K_RIGHT,): RIGHT}

@@ -95,7 +95,7 @@ def position_bounds(p: Physics) -> tuple[float, float]:
 def namespace(array: Any) -> ModuleType:
     """numpy for numpy arrays and scalars, torch for torch tensors (imported only then)."""
     if type(array).__module__.startswith("torch"):
-        import torch
+        import torch  # heavy and optional: only for torch tensors
 
         return torch
     return np

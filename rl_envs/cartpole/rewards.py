@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from rl_envs.designs import design_values
+from rl_envs.designs import Reward, design_values
 
 # (already down, falls now): running, falling on this step, already down (the step after a fall).
 CASES = ((False, False), (False, True), (True, False))
 Outcome = tuple[dict[str, float], dict[str, float]]  # (components, what every design pays)
+
+COMPONENTS = ("alive", "failure")
 
 DESIGNS: dict[str, dict[str, float]] = {
     "alive": {"alive": 1.0},  # Gymnasium's CartPole-v1: +1 per step
@@ -47,6 +49,6 @@ def outcomes() -> dict[tuple[bool, bool], Outcome]:
     return result
 
 
-def table(design: str) -> np.ndarray:
-    """``design``'s reward for each case of :data:`CASES`, in that order (float32, for the vector env)."""
-    return np.array([designs[design] for _, designs in outcomes().values()], dtype=np.float32)
+def table(reward: Reward) -> np.ndarray:
+    """``reward`` for each case of :data:`CASES`, in that order (float32, for the vector env)."""
+    return np.array([reward(parts) for parts, _ in outcomes().values()], dtype=np.float32)

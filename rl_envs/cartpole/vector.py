@@ -18,6 +18,7 @@ from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rl_envs.cartpole import rewards
 from rl_envs.cartpole.env import RENDER_CANVAS, continuous_action_space, forces
 from rl_envs.cartpole.observation import FrameStack, ObservationConfig
 from rl_envs.cartpole.physics import (
@@ -34,9 +35,9 @@ from rl_envs.cartpole.physics import (
     step_state,
 )
 from rl_envs.cartpole.raster import rasterise
-from rl_envs.cartpole import rewards
+from rl_envs.designs import RewardDesign, resolve
 from rl_envs.errors import check_open
-from rl_envs.options import check_bool, check_choice, check_render_mode, check_number, known_options
+from rl_envs.options import check_bool, check_number, check_render_mode, known_options
 from rl_envs.rng import BufferedStreams, child_generator, env_generators
 
 
@@ -61,7 +62,7 @@ class CartPoleVectorEnv(VectorEnv):
         num_envs: int = 1,
         max_episode_steps: int = 500,
         markov: bool = True,
-        reward: str = "alive",
+        reward: RewardDesign = "alive",
         observation: str = "state",
         frame_stack: int | None = None,
         pixel_size: Sequence[int] = (84, 84),
@@ -85,7 +86,8 @@ class CartPoleVectorEnv(VectorEnv):
             position_high=position_bounds(self.physics))
         self.continuous = check_bool("continuous", continuous)
         # The design's reward per case of rewards.CASES (running, falling now, already down).
-        self._reward_table = rewards.table(check_choice("reward", reward, rewards.DESIGNS))
+        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
+        self._reward_table = rewards.table(self.reward)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.single_action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
         self.action_space = batch_space(self.single_action_space, self.num_envs)

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import numpy as np
 
-from rl_envs.designs import weigh
-from rl_envs.grid import rewards
+from rl_envs.designs import RewardDesign, resolve
+from rl_envs.grid import render, rewards
 from rl_envs.grid.layout import Layout, parse_layout
 from rl_envs.grid.layouts import LAYOUTS
+from rl_envs.grid.moves import MOVE_OFFSET, PERPENDICULAR, Move
 from rl_envs.options import check_bool, check_choice, check_number, known_options
+from rl_envs.pygame_utils import pygame
 from rl_envs.tabular import Model, TabularEnv, merge_outcomes
 
-
-class Move(IntEnum):
-    """The four deterministic moves, in the lecture's order."""
-
-    RIGHT = 0
-    LEFT = 1
-    UP = 2
-    DOWN = 3
-
-
-# (row, column) offset of each move; rows grow downwards.
-MOVE_OFFSET = {Move.RIGHT: (0, 1), Move.LEFT: (0, -1), Move.UP: (-1, 0), Move.DOWN: (1, 0)}
-# A slipping move goes sideways: to one of the two perpendicular directions, equally likely.
-PERPENDICULAR = {
-    Move.RIGHT: (Move.UP, Move.DOWN),
-    Move.LEFT: (Move.UP, Move.DOWN),
-    Move.UP: (Move.LEFT, Move.RIGHT),
-    Move.DOWN: (Move.LEFT, Move.RIGHT),
-}
 NUM_WALL_PATTERNS = 2 ** len(Move)  # markov=False observes one blocked/open bit per direction
 
 
@@ -102,7 +83,7 @@ class GridWorldEnv(TabularEnv):
     | Argument | Default | Meaning |
     |----------|---------|---------|
     | ``layout`` | ``"lecture_3x4"`` | list of row strings, or a name: ``"lecture_3x4"``, ``"cheese_maze"`` |
-    | ``reward`` | ``"step_cost"`` | reward design: ``"step_cost"`` or ``"goal"`` |
+    | ``reward`` | ``"step_cost"`` | ``"step_cost"``, ``"goal"``, a dict of weights over ``step``, ``cell``, ``goal``, or a callable of the components dict (:mod:`rl_envs.designs`) |
     | ``step_reward`` | -1.0 | the ``step`` component: paid on every transition |
     | ``slip`` | 0.0 | probability in [0, 1] that a move goes sideways |
     | ``markov`` | True | observe the cell (True) or only the surrounding walls (False) |
@@ -137,7 +118,7 @@ class GridWorldEnv(TabularEnv):
         self,
         layout: list[str] | str | None = None,
         step_reward: float = -1.0,
-        reward: str = "step_cost",
+        reward: RewardDesign = "step_cost",
         slip: float = 0.0,
         markov: bool = True,
         render_mode: str | None = None,
@@ -146,7 +127,7 @@ class GridWorldEnv(TabularEnv):
             layout = LAYOUTS[check_choice("layout", layout, LAYOUTS)]
         self.layout: Layout = parse_layout(LAYOUTS["lecture_3x4"] if layout is None else layout)
         self.step_reward = check_number("step_reward", step_reward)
-        self.reward_design = check_choice("reward", reward, rewards.DESIGNS)
+        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
         self.slip = check_number("slip", slip, low=0.0, high=1.0)
         self.markov = check_bool("markov", markov)
         self.nrow, self.ncol = self.layout.shape
@@ -200,7 +181,7 @@ class GridWorldEnv(TabularEnv):
                 outcomes = []
                 for prob, direction in intended:
                     s2 = self.move(s, direction)
-                    reward = weigh(self.DESIGNS[self.reward_design], self.reward_components(s, a, s2))
+                    reward = self.reward(self.reward_components(s, a, s2))
                     outcomes.append((prob, s2, reward, bool(self.layout.terminal.flat[s2])))
                 row.append(merge_outcomes(outcomes))
             P.append(row)
@@ -227,29 +208,17 @@ class GridWorldEnv(TabularEnv):
         to the probability. ``values`` has shape (nS,); ``value_style`` is ``"numbers"``,
         ``"heat"`` or ``"both"``.
         """
-        from rl_envs.grid import render
-
         self.overlay_policy = None if policy is None else render.policy_probabilities(policy, self.nS, self.nA)
         self.overlay_values = None if values is None else render.check_values(values, self.nS)
         self.overlay_value_style = render.check_value_style(value_style)
 
     def render_ansi(self) -> str:
-        from rl_envs.grid import render
-
         return render.ansi(self)
 
     def render_rgb(self) -> np.ndarray:
-        from rl_envs.grid import render
-
         return render.rgb(self)
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
         """Arrow keys, for ``rl-envs play`` and ``gymnasium.utils.play.play``."""
-        import pygame
-
-        return {
-            (pygame.K_RIGHT,): Move.RIGHT,
-            (pygame.K_LEFT,): Move.LEFT,
-            (pygame.K_UP,): Move.UP,
-            (pygame.K_DOWN,): Move.DOWN,
-        }
+        pg = pygame()
+        return {(pg.K_RIGHT,): Move.RIGHT, (pg.K_LEFT,): Move.LEFT, (pg.K_UP,): Move.UP, (pg.K_DOWN,): Move.DOWN}

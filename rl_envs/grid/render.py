@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
+from rl_envs.grid.moves import MOVE_OFFSET, Move
 from rl_envs.options import check_choice
 from rl_envs.pygame_utils import font, pygame, to_array
 
-if TYPE_CHECKING:
-    from rl_envs.grid.env import GridWorldEnv
+# The drawing functions take a GridWorldEnv (its layout, agent cell, overlays) as ``env``; they
+# do not import it, since the env imports them.
+GridWorldEnv = Any
 
 CELL_PX = 80
 VALUE_STYLES = ("numbers", "heat", "both")
@@ -144,8 +146,6 @@ def draw_arrows(surface, rect, probabilities: np.ndarray) -> None:
     A single action gets one arrow centred in the cell; several fan out from the centre. The
     centre sits above the middle to leave room for a value below.
     """
-    from rl_envs.grid.env import MOVE_OFFSET, Move
-
     pg = pygame()
     cx, cy = rect.centerx, rect.centery - CELL_PX * 0.12
     single = np.count_nonzero(probabilities) == 1

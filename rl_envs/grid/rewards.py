@@ -10,6 +10,8 @@ which are absorbing):
 
 from __future__ import annotations
 
+COMPONENTS = ("step", "cell", "goal")
+
 DESIGNS: dict[str, dict[str, float]] = {
     # The lecture's: a cost per step plus the layout's cell rewards.
     "step_cost": {"step": 1.0, "cell": 1.0},

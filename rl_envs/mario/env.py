@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -12,19 +11,30 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 from gymnasium.wrappers import FrameStackObservation, ResizeObservation
-from gym_super_mario_bros import SuperMarioBrosEnv
-from nes_py.nes_env import (
-    OBSERVATION_MODE_GRAYSCALE,
-    OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS,
-    SCREEN_SHAPE_24_BIT,
-    SCREEN_SHAPE_GRAYSCALE,
-)
 
+from rl_envs.extras import missing
+
+try:  # the 'mario' extra; without it, making the env says which extra to install
+    import cv2  # noqa: F401  (Gymnasium's ResizeObservation, the "dqn" state)
+    from gym_super_mario_bros import SuperMarioBrosEnv
+    from nes_py.nes_env import (
+        OBSERVATION_MODE_GRAYSCALE,
+        OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS,
+        SCREEN_SHAPE_24_BIT,
+        SCREEN_SHAPE_GRAYSCALE,
+    )
+except ModuleNotFoundError as error:
+    raise missing(error.name, "mario", "RLEnvs/Mario-v0") from None
+
+from rl_envs.designs import RewardDesign, design_values, resolve
 from rl_envs.errors import check_open
+from rl_envs.mario import rewards
 from rl_envs.mario.actions import ACTION_DESIGNS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
-from rl_envs.mario.rewards import RewardDesign, Snapshot, components, design_values, resolve
-from rl_envs.options import check_bool, check_render_mode, check_choice, check_number, known_options
+from rl_envs.mario.rewards import Snapshot, components
+from rl_envs.options import check_bool, check_choice, check_number, check_render_mode, known_options
+from rl_envs.pygame_utils import pygame
+from rl_envs.window import close_window, show_human
 
 STATE_DESIGNS = ("ram", "pixels", "pixels_pair", "dqn")
 END_ON = ("life", "game_over")
@@ -216,8 +226,7 @@ class MarioEnv(gym.Env):
                          "sticky_actions": sticky_actions, "render_mode": render_mode}
         self.state_design = check_choice("state", state, STATE_DESIGNS)
         self.action_design = ACTION_DESIGNS[check_choice("actions", actions, ACTION_DESIGNS)]
-        self.reward_design = reward if isinstance(reward, str) else "custom"
-        self._reward_fn: Callable[[dict[str, float]], float] = resolve(reward)
+        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
         self.markov = check_bool("markov", markov)
         self.target = parse_stage(stage)
         if frame_skip is None:
@@ -299,7 +308,7 @@ class MarioEnv(gym.Env):
         info["frames"] = frames
         if terminated:
             self._before = None  # the emulator refuses steps after the end: reset first
-        return self._observe(), self._reward_fn(parts), terminated, False, info
+        return self._observe(), self.reward(parts), terminated, False, info
 
     def _snapshot(self, info: dict) -> Snapshot:
         return Snapshot(x=info["x_pos"], score=info["score"], coins=info["coins"], time=info["time"],
@@ -320,7 +329,7 @@ class MarioEnv(gym.Env):
         # A lean info: vector envs merge every key of every step in the main process.
         out = {key: info[key] for key in LIBRARY_INFO_KEYS}
         out["reward_components"] = parts
-        out["reward_designs"] = design_values(parts)
+        out["reward_designs"] = design_values(rewards.DESIGNS, parts)
         out["x_progress"] = parts["x_progress"]
         return out
 
@@ -361,14 +370,10 @@ class MarioEnv(gym.Env):
         frame = self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)
         if self.render_mode == "rgb_array":
             return frame
-        from rl_envs.window import show_human
-
         show_human(self, frame, "rl-envs: Super Mario Bros", NES_FPS)
         return None
 
     def close(self) -> None:
-        from rl_envs.window import close_window
-
         close_window(self)
         if self.emulator._env is not None:  # nes-py refuses to close twice
             self.emulator.close()
@@ -401,10 +406,9 @@ class MarioEnv(gym.Env):
 
         Only combinations the action design has are mapped; no key is the design's NOOP, if any.
         """
-        import pygame
-
-        keys = {"A": pygame.K_x, "B": pygame.K_z, "start": pygame.K_RETURN, "select": pygame.K_RSHIFT,
-                "up": pygame.K_UP, "down": pygame.K_DOWN, "left": pygame.K_LEFT, "right": pygame.K_RIGHT}
+        pg = pygame()
+        keys = {"A": pg.K_x, "B": pg.K_z, "start": pg.K_RETURN, "select": pg.K_RSHIFT,
+                "up": pg.K_UP, "down": pg.K_DOWN, "left": pg.K_LEFT, "right": pg.K_RIGHT}
         return {tuple(sorted(keys[b] for b in buttons)): action
                 for buttons, action in self.action_design.actions_with_buttons().items() if buttons}
 

@@ -8,14 +8,8 @@ completion), accumulated over the step's frames; the library clips it to [-15, 1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import Any, Union
-
-from rl_envs import designs
-from rl_envs.designs import weigh
-from rl_envs.options import check_choice
 
 
 @dataclass(frozen=True)
@@ -85,36 +79,5 @@ DESIGNS: dict[str, dict[str, float]] = {
     "progress_unclipped": {"library_unclipped": 1.0},
 }
 
-RewardDesign = Union[str, Mapping[str, float], Callable[[dict[str, float]], float]]
-
-
 def components(before: Snapshot, after: Snapshot) -> dict[str, float]:
     return {name: f(before, after) for name, f in COMPONENTS.items()}
-
-
-def design_values(parts: Mapping[str, float]) -> dict[str, float]:
-    """What every built-in design pays for these components."""
-    return designs.design_values(DESIGNS, parts)
-
-
-def _as_float(design: Callable[[dict[str, float]], float], parts: dict[str, float]) -> float:
-    return float(design(parts))
-
-
-def resolve(design: Any) -> Callable[[dict[str, float]], float]:
-    """A reward function of the components, from a design name, a weights dict or a callable."""
-    if isinstance(design, str):
-        weights = DESIGNS[check_choice("reward", design, DESIGNS)]
-        return partial(weigh, weights)
-    if isinstance(design, Mapping):
-        unknown = sorted(set(design) - set(COMPONENTS))
-        if unknown or not design:
-            raise ValueError(f"reward weights must name components among {', '.join(COMPONENTS)}; got {sorted(design)}")
-        bad = [k for k, w in design.items() if isinstance(w, bool) or not isinstance(w, (int, float))]
-        if bad:
-            raise TypeError(f"reward weights must be numbers; {bad} are not")
-        return partial(weigh, dict(design))
-    if callable(design):
-        return partial(_as_float, design)
-    raise TypeError(f"reward must be a design name ({', '.join(DESIGNS)}), a dict of component weights, or a "
-                    f"callable of the components dict; got {design!r}")

@@ -13,13 +13,13 @@ from typing import Any
 
 import gymnasium as gym
 
+import rl_envs  # noqa: F401  (registers the ids in the worker processes, which start fresh)
+from rl_envs.mario.env import make_mario
 from rl_envs.options import check_choice, check_number
 from rl_envs.vector import LocalAndWorkersVectorEnv
 
 
 def _make_one(max_episode_steps: int | None, kwargs: dict[str, Any]) -> gym.Env:
-    import rl_envs  # noqa: F401  (registers the ids in a fresh process)
-
     return gym.make("RLEnvs/Mario-v0", max_episode_steps=max_episode_steps, **kwargs)
 
 
@@ -33,8 +33,6 @@ def make_vector(num_envs: int = 1, max_episode_steps: int | None = None, context
     """
     num_envs = check_number("num_envs", num_envs, low=1, integer=True)
     context = check_choice("context", context, ("forkserver", "spawn", "fork"))
-    from rl_envs.mario.env import make_mario
-
     probe = make_mario(**kwargs)  # bad options fail here, with their message, not in a worker
     check_action = probe.unwrapped.action_design.to_byte
     probe.close()

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
 from itertools import product
-from typing import NamedTuple
 
 import numpy as np
 
+from rl_envs.designs import RewardDesign, resolve
 from rl_envs.options import check_bool, known_options
+from rl_envs.pub import render, rewards
+from rl_envs.pub.states import MOTIVATIONS, Activity, Choice, Place, State, Weather
+from rl_envs.pygame_utils import pygame
 from rl_envs.tabular import Model, TabularEnv, merge_outcomes
 
-
-class Choice(IntEnum):
-    """The two actions: head for the Cambridge Blue (or stay there), or go home."""
-
-    PUB = 0
-    HOME = 1
-
-
-class Place(IntEnum):
-    OFFICE = 0
-    CAMBRIDGE_BLUE = 1
-    HOME = 2
-
-
-class Weather(IntEnum):
-    DRY = 0
-    RAIN = 1
-
-
-class Activity(IntEnum):
-    WORKING = 0  # at the office, the evening not yet decided
-    DRINKING = 1  # at the Blue, a pint this step
-    SHELTERING = 2  # at the Blue, no pint this step (too tired), waiting
-    RESTING = 3  # home: the evening is over
-
-
-MOTIVATIONS = (1, 2, 3)  # m: 1 tired, 3 keen
-
-# Rewards: 100 * drink_beer - (1 / m) * w_rain.
-BEER_REWARD = 100.0
-WETNESS_PER_KM = 100.0  # w_rain for one km walked in the rain
 # Walking distances (km).
 OFFICE_TO_PUB_KM = 2.0
 OFFICE_TO_HOME_KM = 1.0
@@ -55,13 +26,6 @@ PINT_TIRES_PROB = 0.5
 MIN_MOTIVATION_TO_DRINK = 2
 # Each step spent at the Blue, the landlord may call time and send everyone home.
 CLOSING_PROB = 0.1
-
-
-class State(NamedTuple):
-    place: Place
-    motivation: int
-    weather: Weather
-    activity: Activity
 
 
 def _all_states() -> list[State]:
@@ -85,21 +49,20 @@ def weather_transition(weather: Weather) -> dict[Weather, float]:
     return {Weather.DRY: 1.0 - rain, Weather.RAIN: rain}
 
 
-def drink_beer(state: State, action: Choice, next_state: State) -> float:
-    """1 when this step ends with a pint at the Blue (arriving, or staying with m >= 2)."""
-    return float(next_state.activity == Activity.DRINKING)
+def drinks(next_state: State) -> bool:
+    """Whether this step ends with a pint at the Blue (arriving, or staying with m >= 2)."""
+    return next_state.activity == Activity.DRINKING
 
 
-def rain_suffered(state: State, action: Choice, next_state: State) -> float:
-    """w_rain: km walked this step times wetness per km, if it is raining as you set off."""
+def km_in_rain(state: State, next_state: State) -> float:
+    """The km walked this step if it is raining as you set off, else 0."""
     if state.weather != Weather.RAIN or next_state.place == state.place:
         return 0.0
-    km = {
+    return {
         (Place.OFFICE, Place.CAMBRIDGE_BLUE): OFFICE_TO_PUB_KM,
         (Place.OFFICE, Place.HOME): OFFICE_TO_HOME_KM,
         (Place.CAMBRIDGE_BLUE, Place.HOME): PUB_TO_HOME_KM,
     }[(state.place, next_state.place)]
-    return km * WETNESS_PER_KM
 
 
 def outcomes(state: State, action: Choice) -> list[tuple[float, State]]:
@@ -167,10 +130,17 @@ class CambridgePubEnv(TabularEnv):
     - Each step spent at the Blue, time is called with probability 0.1: you walk home (1.5 km)
       in the current weather, without a pint.
 
-    ## Rewards
-    ``100 * drink_beer - (1 / m) * w_rain``, with ``m`` the motivation when the step starts,
-    ``drink_beer`` 1 when the step ends with a pint, and ``w_rain = 100 * km`` walked in the rain.
-    ``info["reward_components"]`` is ``{"beer": 100 * drink_beer, "rain": -(1 / m) * w_rain}``.
+    ## Rewards (``reward=``)
+    | Design | Pays |
+    |--------|------|
+    | ``"beer_minus_rain"`` (default) | the lecture's ``100 * drink_beer - (1 / m) * w_rain`` |
+    | ``"beer_only"`` | ``100 * drink_beer``: the rain is not felt, so the pub always wins |
+
+    ``m`` is the motivation when the step starts, ``drink_beer`` 1 when the step ends with a pint,
+    and ``w_rain = 100 * km`` walked in the rain. ``info["reward_components"]`` is
+    ``{"beer": 100 * drink_beer, "rain": -(1 / m) * w_rain}`` and ``info["reward_designs"]`` what
+    every design pays (:mod:`rl_envs.pub.rewards`); ``reward=`` also takes a dict of weights over
+    ``beer`` and ``rain`` or a callable of the components dict (:mod:`rl_envs.designs`).
 
     ## Starting State
     At the office, working; ``m`` uniform on {1, 2, 3}; rain with probability 0.4.
@@ -183,6 +153,7 @@ class CambridgePubEnv(TabularEnv):
     | Argument | Default | Meaning |
     |----------|---------|---------|
     | ``markov`` | True | observe the whole state (True) or hide the weather (False) |
+    | ``reward`` | ``"beer_minus_rain"`` | ``"beer_minus_rain"``, ``"beer_only"``, a dict of weights over ``beer``, ``rain``, or a callable of the components dict |
     | ``render_mode`` | None | ``"ansi"``, ``"rgb_array"`` or ``"human"`` |
 
     >>> import gymnasium as gym, rl_envs
@@ -193,16 +164,21 @@ class CambridgePubEnv(TabularEnv):
     >>> obs, reward, terminated, truncated, info = env.step(Choice.HOME)
     >>> reward, terminated, info["reward_components"]
     (-100.0, True, {'beer': 0.0, 'rain': -100.0})
+    >>> info["reward_designs"]
+    {'beer_minus_rain': -100.0, 'beer_only': 0.0}
 
     ## Version History
     - v0: initial version.
     """
 
     Actions = Choice
+    DESIGNS = rewards.DESIGNS
 
     @known_options
-    def __init__(self, markov: bool = True, render_mode: str | None = None) -> None:
+    def __init__(self, markov: bool = True, reward: RewardDesign = "beer_minus_rain",
+                 render_mode: str | None = None) -> None:
         self.markov = check_bool("markov", markov)
+        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
         start = np.array([
             (1.0 / len(MOTIVATIONS)) * (START_RAIN_PROB if s.weather == Weather.RAIN else 1.0 - START_RAIN_PROB)
             if s.place == Place.OFFICE else 0.0
@@ -222,9 +198,8 @@ class CambridgePubEnv(TabularEnv):
     def reward_components(self, state: int, action: int, next_state: int) -> dict[str, float]:
         s, s2 = STATES[state], STATES[next_state]
         if s.place == Place.HOME:
-            return {"beer": 0.0, "rain": 0.0}
-        a = Choice(action)
-        return {"beer": BEER_REWARD * drink_beer(s, a, s2), "rain": -rain_suffered(s, a, s2) / s.motivation}
+            return dict(rewards.ABSORBED)
+        return rewards.components(drinks(s2), km_in_rain(s, s2), s.motivation)
 
     def _build_model(self) -> Model:
         P: Model = []
@@ -237,7 +212,7 @@ class CambridgePubEnv(TabularEnv):
                 transitions = []
                 for prob, s2 in outcomes(s, a):
                     j = STATE_INDEX[s2]
-                    reward = sum(self.reward_components(i, a, j).values())
+                    reward = self.reward(self.reward_components(i, a, j))
                     transitions.append((prob, j, reward, s2.place == Place.HOME))
                 row.append(merge_outcomes(transitions))
             P.append(row)
@@ -250,17 +225,12 @@ class CambridgePubEnv(TabularEnv):
         return HIDDEN_WEATHER_INDEX[(s.place, s.motivation, s.activity)]
 
     def render_ansi(self) -> str:
-        from rl_envs.pub import render
-
         return render.ansi(None if self.s is None else STATES[self.s])
 
     def render_rgb(self) -> np.ndarray:
-        from rl_envs.pub import render
-
         return render.rgb(None if self.s is None else STATES[self.s])
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
         """``p`` for the pub, ``h`` for home."""
-        import pygame
-
-        return {(pygame.K_p,): Choice.PUB, (pygame.K_h,): Choice.HOME}
+        pg = pygame()
+        return {(pg.K_p,): Choice.PUB, (pg.K_h,): Choice.HOME}

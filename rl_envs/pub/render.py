@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rl_envs.pub.env import MOTIVATIONS, Place, State, Weather
+from rl_envs.pub.states import MOTIVATIONS, Place, State, Weather
 from rl_envs.pygame_utils import font, pygame, to_array
 
 WIDTH, HEIGHT = 480, 240
