@@ -36,7 +36,7 @@ from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
 from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
-from baselines.factories import build_model, make_vec_env, resolve_device
+from baselines.factories import build_model, evaluation_kwargs, make_vec_env, resolve_device
 from baselines.rundir import CONFIG, EVAL, VIDEOS, RunDir
 from rl_envs.options import check_number
 
@@ -54,7 +54,7 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
     args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
     params = check_hyperparams(args.algo, config["hyperparams"], str(run / CONFIG))  # as trained
     path = run.model_path(model_name)
-    venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, seed, render_mode)
+    venv = make_vec_env(args.env, evaluation_kwargs(args.env_kwargs), params, n_envs, seed, render_mode)
     device = resolve_device("auto")
     with warnings.catch_warnings():  # a 1-env copy of the model only lends its objects to the loader
         warnings.simplefilter("ignore", UserWarning)
@@ -120,8 +120,8 @@ def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: in
     greedy = eval_deterministic(config["hyperparams"], deterministic)
     if video:
         args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
-        record_video(run_dir, model, make_vec_env(args.env, args.env_kwargs, config["hyperparams"], 1, seed,
-                                                  "rgb_array"), greedy)
+        record_video(run_dir, model, make_vec_env(args.env, evaluation_kwargs(args.env_kwargs),
+                                                  config["hyperparams"], 1, seed, "rgb_array"), greedy)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
               "model": model_name, "seed": seed, "deterministic": greedy,
               **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy)}

@@ -34,6 +34,16 @@ def scale_reward(reward: float, scale: float) -> float:
     return reward * scale
 
 
+def evaluation_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The env options an evaluation uses: the run's, but always from the level's start (a run
+    may train from demonstration or state-file starts; results are reported from the start).
+
+    >>> evaluation_kwargs({"state": "dqn", "start": "demo", "demo": "d.json"})
+    {'state': 'dqn'}
+    """
+    return {key: value for key, value in env_kwargs.items() if key not in ("start", "demo")}
+
+
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any], n_envs: int, seed: int,
                  render_mode: str | None = None, training: bool = False) -> Any:
     """SB3 VecEnv of ``n_envs`` Monitor-wrapped envs, frame-stacked as the hyperparameters say.

@@ -29,7 +29,7 @@ from baselines.callbacks import (
 from baselines.checkpoint import CheckpointError, atomic_write, load_replay_buffer, safe_load
 from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic, load_hyperparams
-from baselines.factories import build_model, machine, make_env, make_vec_env, resolve_device
+from baselines.factories import build_model, evaluation_kwargs, machine, make_env, make_vec_env, resolve_device
 from baselines.rundir import (
     CHECKPOINT_INFO,
     CHECKPOINT_MODEL,
@@ -173,7 +173,7 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if args.max_minutes is not None:
         callbacks.append(StopAfter(args.max_minutes * 60))
     if args.eval_freq > 0:
-        eval_env = make_vec_env(args.env, args.env_kwargs, params, 1, args.seed + 10_000)
+        eval_env = make_vec_env(args.env, evaluation_kwargs(args.env_kwargs), params, 1, args.seed + 10_000)
         callbacks.append(ResumableEval(eval_env, run_dir, max(args.eval_freq // n_envs, 1), args.eval_episodes,
                                        eval_deterministic(params), model.num_timesteps))
     configure_logger(model, run_dir)

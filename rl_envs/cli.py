@@ -1,4 +1,5 @@
-"""The ``rl-envs`` command: ``rl-envs list`` and ``rl-envs play ENV_ID [--kwarg key=value ...]``.
+"""The ``rl-envs`` command: ``rl-envs list``, ``rl-envs play ENV_ID [--kwarg key=value ...]
+[--demo FILE]`` and ``rl-envs mario-search --stage 1-1`` (a planner that writes a demonstration).
 
 Agents (train, evaluate, watch, compare reward designs) are the baselines package's command,
 ``rl-envs-baselines`` (``pip install 'rl-envs[baselines]'``); this package never imports it.
@@ -7,10 +8,12 @@ Agents (train, evaluate, watch, compare reward designs) are the baselines packag
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from rl_envs.cli_args import add_arguments, from_namespace
 from rl_envs.extras import MissingExtraError
+from rl_envs.mario.search_args import SearchArgs
 from rl_envs.play import PlayArgs, make, run
 from rl_envs.registry import env_ids
 
@@ -23,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the registered RLEnvs/* environments")
     add_arguments(sub.add_parser("play", help="play an environment with the keyboard"), PlayArgs)
+    add_arguments(sub.add_parser("mario-search", help="plan through a Mario stage with save states; "
+                                 "writes a demonstration"), SearchArgs)
     return parser
 
 
@@ -46,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     if ns.command == "list":
         for env_id in env_ids():
             print(env_id)
+        return 0
+    if ns.command == "mario-search":
+        args = from_namespace(SearchArgs, ns, parser)
+        try:  # loaded here: the search needs the 'mario' extra, listing and playing do not
+            path = importlib.import_module("rl_envs.mario.search").run(args)
+        except (TypeError, ValueError, MissingExtraError) as error:
+            parser.error(str(error))
+        print(f"demonstration written to {path}")
         return 0
     args = from_namespace(PlayArgs, ns, parser)
     try:

@@ -17,10 +17,14 @@ from typing import Any, TextIO
 import gymnasium as gym
 import numpy as np
 
+from rl_envs.mario.states import Demonstration, load
 from rl_envs.pygame_utils import font, pygame
 from rl_envs.registry import entry, play_kwargs
 
 PANEL_LINE_PX = 22
+# The panel keeps room for this many lines whatever it shows, so the window keeps its size (and
+# its place, and the keys held) over episodes: pygame re-creates a window to resize it.
+PANEL_LINES = 5
 MIN_WIDTH_PX = 480
 
 
@@ -130,7 +134,7 @@ def draw(pg: Any, screen: Any, frame: np.ndarray, lines: list[str], zoom: float,
     """Blit the frame (scaled) above a text panel; returns the screen surface."""
     scale = max(zoom, MIN_WIDTH_PX / frame.shape[1])
     size = (int(frame.shape[1] * scale), int(frame.shape[0] * scale))
-    panel = PANEL_LINE_PX * len(lines) + 8
+    panel = PANEL_LINE_PX * max(len(lines), PANEL_LINES) + 8
     if screen is None or screen.get_size() != (size[0], size[1] + panel):
         screen = pg.display.set_mode((size[0], size[1] + panel))
     picture = pg.surfarray.make_surface(np.transpose(frame, (1, 0, 2)))
@@ -194,6 +198,8 @@ class PlayArgs:
     seed: int | None = field(default=None, metadata={"help": "seed of the first reset"})
     zoom: float = field(default=1.0, metadata={"help": "window scale"})
     fps: float | None = field(default=None, metadata={"help": "frames per second (default: the env's)"})
+    demo: str | None = field(default=None, metadata={
+        "help": "Mario: replay this demonstration (rl-envs mario-search writes them) instead of playing"})
 
 
 def make(args: PlayArgs) -> gym.Env:
@@ -206,6 +212,35 @@ def make(args: PlayArgs) -> gym.Env:
 def run(args: PlayArgs, env: gym.Env) -> Scoreboard:
     """Play ``env`` (from :func:`make`) as ``args`` say, then close it."""
     try:
+        if args.demo is not None:
+            return play_demo(env, load(args.demo), zoom=args.zoom, fps=args.fps)
         return play_ansi(env, seed=args.seed) if args.ansi else play(env, seed=args.seed, zoom=args.zoom, fps=args.fps)
     finally:
         env.close()
+
+
+def play_demo(env: gym.Env, demo: Demonstration, *, zoom: float = 1.0, fps: float | None = None,
+              max_frames: int | None = None) -> Scoreboard:
+    """Replay a Mario demonstration in the window from the stage's start (Esc quits)."""
+    mario = env.unwrapped
+    if not hasattr(mario, "action_for_byte"):
+        raise ValueError("--demo replays Mario demonstrations; this env is not RLEnvs/Mario-v0")
+    pg = pygame()
+    pg.display.init()
+    pg.display.set_caption(f"rl-envs: demonstration of stage {demo.stage}")
+    env.reset(seed=0)
+    board, clock, screen = Scoreboard(), pg.time.Clock(), None
+    fps = fps or env.metadata.get("render_fps") or 60
+    for n, byte in enumerate(demo.frames[:max_frames]):
+        if any(e.type == pg.QUIT or (e.type == pg.KEYDOWN and e.key == pg.K_ESCAPE) for e in pg.event.get()):
+            break
+        _, reward, terminated, truncated, info = env.step(mario.action_for_byte(byte))
+        board.record(reward, info)
+        help_line = f"demonstration: frame {n + 1} of {len(demo.frames)}; Esc: quit"
+        screen = draw(pg, screen, env.render(), board.lines() + [help_line], zoom, font(20))
+        clock.tick(fps)
+        if terminated or truncated:
+            board.end_episode()
+            break
+    pg.display.quit()
+    return board

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -29,9 +31,10 @@ except ModuleNotFoundError as error:
 from rl_envs.designs import RewardDesign, design_values, resolve
 from rl_envs.errors import check_open
 from rl_envs.mario import rewards
-from rl_envs.mario.actions import ACTION_DESIGNS
+from rl_envs.mario.actions import ACTION_DESIGNS, BUTTON_BITS, PAD_BUTTONS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
 from rl_envs.mario.rewards import Snapshot, components
+from rl_envs.mario.states import MarioState, load, shipped
 from rl_envs.options import check_bool, check_choice, check_number, check_render_mode, known_options
 from rl_envs.pygame_utils import pygame
 from rl_envs.window import close_window, show_human
@@ -44,6 +47,8 @@ DQN_SIZE = (84, 84)
 DQN_STACK = 4
 DQN_FRAME_SKIP = 4
 MAX_NOOP_START = 1000
+START_KINDS = ("level", "demo")  # or a path to a state file
+DEMO_START_SPACING_FRAMES = 32  # start states along a demonstration (each snapshot is ~250 KB)
 # What info passes on from the library's (the emulator object has the rest).
 LIBRARY_INFO_KEYS = ("x_pos", "y_pos", "score", "coins", "time", "life", "world", "stage", "flag_get", "status")
 # Limits of the "ram" fields.
@@ -166,10 +171,22 @@ class MarioEnv(gym.Env):
     ``stage``, ``flag_get``, ``status``, so runs with different designs share metrics.
 
     ## Starting State
-    The stage's start, after the library skips the title screen. Deterministic by default;
-    ``noop_max=n`` idles a uniform 0..n frames first and ``sticky_actions=p`` repeats the previous
-    frame's buttons with probability p each frame (Machado et al. 2018), both drawn from
-    ``reset(seed=...)``'s generator.
+    ``start="level"`` (default): the stage's start, after the library skips the title screen.
+    Deterministic by default; ``noop_max=n`` idles a uniform 0..n frames first and
+    ``sticky_actions=p`` repeats the previous frame's buttons with probability p each frame
+    (Machado et al. 2018), both drawn from ``reset(seed=...)``'s generator.
+
+    ``start="demo"``: each reset starts at a state along a demonstration (``demo=PATH``, or the
+    one shipped for the stage in ``rl_envs/mario/demos/``), drawn uniformly from
+    ``reset(seed=...)``'s generator among the states every 32 frames: a curriculum of starts
+    that makes the far end of the level, and the sparse designs' rewards, reachable early.
+    ``start=PATH``: every episode starts at that state file. ``info["start"]`` at reset says where
+    (``kind``, ``frame`` since the stage's start, ``x_pos``). Evaluations and reported results
+    start at ``"level"``.
+
+    ``env.unwrapped.save_state()`` and ``load_state(state)`` go back to any moment
+    (:mod:`rl_envs.mario.states`): the same actions then give the same observations, rewards and
+    info, bit for bit. States pickle, and save to JSON files of controller bytes (no pickle).
 
     ## Episode End
     - Termination: the level is beaten (a single stage), or a life is lost (``end_on="life"``,
@@ -189,6 +206,8 @@ class MarioEnv(gym.Env):
     | ``end_on`` | ``"life"`` | ``"life"``, ``"game_over"`` |
     | ``noop_max`` | 0 | 0 to 1000 |
     | ``sticky_actions`` | 0.0 | [0, 1) |
+    | ``start`` | ``"level"`` | ``"level"``, ``"demo"``, or a path to a state file of the stage |
+    | ``demo`` | None | with ``start="demo"``: a demonstration file of the stage (None: the shipped one) |
     | ``render_mode`` | None | ``"rgb_array"``, ``"human"`` |
 
     >>> import gymnasium as gym, rl_envs
@@ -218,12 +237,14 @@ class MarioEnv(gym.Env):
         end_on: str = "life",
         noop_max: int = 0,
         sticky_actions: float = 0.0,
+        start: str = "level",
+        demo: str | None = None,
         render_mode: str | None = None,
     ) -> None:
         # What pickling rebuilds the env from (see __getstate__).
         self._options = {"state": state, "actions": actions, "reward": reward, "markov": markov, "stage": stage,
                          "frame_skip": frame_skip, "end_on": end_on, "noop_max": noop_max,
-                         "sticky_actions": sticky_actions, "render_mode": render_mode}
+                         "sticky_actions": sticky_actions, "start": start, "demo": demo, "render_mode": render_mode}
         self.state_design = check_choice("state", state, STATE_DESIGNS)
         self.action_design = ACTION_DESIGNS[check_choice("actions", actions, ACTION_DESIGNS)]
         self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
@@ -235,6 +256,8 @@ class MarioEnv(gym.Env):
         self.end_on = check_choice("end_on", end_on, END_ON)
         self.noop_max = check_number("noop_max", noop_max, low=0, high=MAX_NOOP_START, integer=True)
         self.sticky_actions = check_number("sticky_actions", sticky_actions, low=0.0, high=1.0, high_inclusive=False)
+        self.start, self._start_frames = self._check_start(start, demo, stage)
+        self._starts: list[MarioState] | None = None  # built at the first reset that needs them
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = copy.deepcopy(self.action_design.space)  # its own sampling generator
         self.ram_fields = ram_field_names(self.markov)
@@ -257,44 +280,183 @@ class MarioEnv(gym.Env):
         self._last_info: dict = {}
         self._last_byte = 0
         self._window = None
-        self._episode_rng: dict | None = None  # the generator's state at the last reset
-        self._trace: list = []  # the valid actions since the last reset
+        self._frames: list[int] = []  # every controller byte fed to the emulator since the stage started
 
     # --- episode ----------------------------------------------------------------------------------
+    @staticmethod
+    def _check_start(start: Any, demo: Any, stage: Any) -> tuple[str, tuple[int, ...] | None]:
+        """("level" | "demo" | "file", the frames to start along or at)."""
+        if not isinstance(start, str) or not start:
+            raise TypeError(f"start must be one of {', '.join(map(repr, START_KINDS))} or a path to a state file; "
+                            f"got {start!r}")
+        if demo is not None and start != "demo":
+            raise ValueError("demo= is the demonstration that start='demo' starts along; give start='demo' too")
+        if start == "level":
+            return "level", None
+        if start == "demo":
+            if demo is not None and not isinstance(demo, str):
+                raise TypeError(f"demo must be a path to a demonstration file or None (the shipped one); got {demo!r}")
+            content = load(demo if demo is not None else shipped(str(stage)))
+        else:
+            if not Path(start).is_file():
+                raise ValueError(f"start must be one of {', '.join(map(repr, START_KINDS))} or a path to a state "
+                                 f"file; {start!r} is neither")
+            content = load(start)
+        if content.stage != stage:
+            raise ValueError(f"{demo or start} is a state of stage {content.stage}, but this env plays stage {stage}")
+        return ("demo" if start == "demo" else "file"), content.frames
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
         check_open(self)
         super().reset(seed=seed)
-        self._episode_rng = self.np_random.bit_generator.state
-        return self._start_episode()
+        if self.start == "level":
+            return self._start_episode()
+        starts = self._start_states()
+        index = int(self.np_random.integers(len(starts))) if self.start == "demo" else 0
+        self.load_state(starts[index], restore_rng=False)
+        return self._begin_here({"kind": self.start, "frame": len(starts[index].frames)})
 
     def _start_episode(self) -> tuple[Any, dict]:
-        self._trace = []
+        self._frames = []
         _, info = self.emulator.reset()
         self._library = self._library_unclipped = 0.0
         self._last_byte = 0
         self._memory_key = None
         for _ in range(int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0):
             _, _, terminated, _, info = self.emulator.step(0)
+            self._frames.append(0)
             if terminated:  # idling cannot end a stage start; if it ever did, start again plainly
+                self._frames = []
                 _, info = self.emulator.reset()
                 break
-        self._before = self._snapshot(info)
         self._remember(info)
-        return self._observe(), self._info(info, {name: 0.0 for name in components(self._before, self._before)})
+        return self._begin_here({"kind": "level", "frame": len(self._frames)})
+
+    def _begin_here(self, start: dict[str, Any]) -> tuple[Any, dict]:
+        """An episode starts at the emulator's present moment: returns count from here."""
+        self._library = self._library_unclipped = 0.0
+        self._before = self._snapshot(self._last_info)
+        info = self._info(self._last_info, {name: 0.0 for name in components(self._before, self._before)})
+        info["start"] = {**start, "x_pos": int(self._last_info["x_pos"])}
+        return self._observe(), info
+
+    def _start_states(self) -> list[MarioState]:
+        """The states an episode may start at: along the demonstration, every
+        DEMO_START_SPACING_FRAMES frames, or the state file's one (replayed once, then kept)."""
+        if self._starts is None:
+            frames = self._start_frames
+            self._replay(())
+            starts = [replace(self.save_state(), rng=None)] if self.start == "demo" else []
+            for n, byte in enumerate(frames[:-1] if self.start == "demo" else frames, start=1):
+                terminated, info = self._advance(byte)
+                self._remember(info)
+                if terminated:  # a demonstration's last frames reach the flag: no start there
+                    if self.start == "file":
+                        raise ValueError(f"{self._options['start']}: the episode ends before its last frame")
+                    break
+                if self.start == "demo" and n % DEMO_START_SPACING_FRAMES == 0:
+                    self._before = self._snapshot(info)
+                    starts.append(replace(self.save_state(), rng=None))
+            if self.start == "file":
+                self._before = self._snapshot(self._last_info)
+                starts.append(replace(self.save_state(), rng=None))
+            self._starts = starts
+        return self._starts
+
+    # --- save states ------------------------------------------------------------------------------
+    def action_for_byte(self, byte: int) -> Any:
+        """The action that puts ``byte`` on the pad for one frame: what replays a demonstration
+        (``actions="nes"`` and ``frame_skip=1`` only: other designs cannot press every combination)."""
+        if self.action_design.name != "nes" or self.frame_skip != 1:
+            raise ValueError("replaying controller bytes needs actions='nes' and frame_skip=1 (rl-envs play's "
+                             f"defaults for Mario); this env has actions={self.action_design.name!r}, "
+                             f"frame_skip={self.frame_skip}")
+        return np.array([1 if byte & BUTTON_BITS[b] else 0 for b in PAD_BUTTONS], dtype=np.int8)
+
+    @property
+    def frames(self) -> tuple[int, ...]:
+        """Every controller byte fed to the emulator since the stage started (what a state file holds)."""
+        return tuple(self._frames)
+
+    def save_state(self) -> MarioState:
+        """This moment of the episode (:class:`rl_envs.mario.states.MarioState`): loading it
+        and taking the same actions gives the same observations, rewards and info, bit for bit.
+        Wrappers keep their own buffers: a frame stack (``state="dqn"``) refills after 4 steps."""
+        check_open(self)
+        if self._before is None:
+            raise ResetNeeded("save_state() needs a running episode: call reset() first")
+        fields = {k: copy.deepcopy(v) for k, v in vars(self.emulator).items()
+                  if isinstance(v, (bool, int, float, str, dict))}
+        bookkeeping = {"library": self._library, "library_unclipped": self._library_unclipped,
+                       "memory": copy.deepcopy(self._memory), "memory_key": self._memory_key,
+                       "last_info": copy.deepcopy(self._last_info), "last_byte": self._last_byte,
+                       "before": self._before}
+        return MarioState(stage=self._options["stage"], frames=tuple(self._frames), emulator=fields,
+                          env=bookkeeping, rng=copy.deepcopy(self.np_random.bit_generator.state),
+                          snapshot=self.emulator.dump_state())
+
+    def load_state(self, state: MarioState, restore_rng: bool = True) -> Any:
+        """Go back to ``state`` (from :meth:`save_state`, a pickle of one, or a state file's
+        :meth:`~rl_envs.mario.states.Demonstration.state`); returns the observation there."""
+        check_open(self)
+        if not isinstance(state, MarioState):
+            raise TypeError(f"load_state takes a MarioState (from save_state), not {type(state).__name__}")
+        if state.stage != self._options["stage"]:
+            raise ValueError(f"the state is of stage {state.stage}, but this env plays stage {self._options['stage']}")
+        if state.env is None:  # a file's: only frames, the rest is rebuilt by playing them
+            self._replay(state.frames)
+        else:
+            if state.snapshot is not None:
+                self.emulator.load_state(state.snapshot)
+            else:  # unpickled: the native snapshot stayed in its process
+                self.emulator.reset()
+                for byte in state.frames:
+                    self.emulator.step(byte)
+            for name, value in state.emulator.items():
+                setattr(self.emulator, name, copy.deepcopy(value))
+            self._frames = list(state.frames)
+            saved = state.env
+            self._library, self._library_unclipped = saved["library"], saved["library_unclipped"]
+            self._memory, self._memory_key = copy.deepcopy(saved["memory"]), saved["memory_key"]
+            self._last_info, self._last_byte = copy.deepcopy(saved["last_info"]), saved["last_byte"]
+            self._before = saved["before"]
+        if restore_rng and state.rng is not None:
+            self.np_random.bit_generator.state = copy.deepcopy(state.rng)
+        return self._observe()
+
+    def _advance(self, byte: int) -> tuple[bool, dict]:
+        """One emulated frame with ``byte`` on the pad, and the library's rewards of it."""
+        _, clipped, terminated, _, info = self.emulator.step(byte)
+        self._frames.append(byte)
+        self._library += clipped
+        self._library_unclipped += info["reward_total_unclipped"]
+        return terminated, info
+
+    def _replay(self, frames: tuple[int, ...]) -> None:
+        """The stage's start, then ``frames``, through this env's bookkeeping."""
+        self._frames = []
+        _, info = self.emulator.reset()
+        self._library = self._library_unclipped = 0.0
+        self._last_byte, self._memory_key = 0, None
+        self._remember(info)
+        for byte in frames:
+            terminated, info = self._advance(byte)
+            self._remember(info)
+            if terminated:
+                raise ValueError(f"the state's frames end the episode after {len(self._frames)} of {len(frames)}")
+        self._last_byte = frames[-1] if frames else 0
+        self._before = self._snapshot(info)
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
         check_open(self)
         if self._before is None:
             raise ResetNeeded("Cannot call step() before reset()")
         pressed = self.action_design.to_byte(action)  # an invalid action raises here, before any change
-        self._trace.append(action.tolist() if isinstance(action, np.ndarray) else action)
         terminated, frames = False, 0
         for _ in range(self.frame_skip):
             sticky = self.sticky_actions and self.np_random.random() < self.sticky_actions
             self._last_byte = self._last_byte if sticky else pressed
-            _, clipped, terminated, _, info = self.emulator.step(self._last_byte)
-            self._library += clipped
-            self._library_unclipped += info["reward_total_unclipped"]
+            terminated, info = self._advance(self._last_byte)
             frames += 1
             if self.render_mode == "human":
                 self.render()
@@ -381,10 +543,11 @@ class MarioEnv(gym.Env):
 
     # --- pickling and copying ---------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        """The emulator lives in C memory, so a pickle holds how to get back to this moment:
-        the options, the generator's state at the last reset and the actions since (the game is
-        deterministic given those), replayed by :meth:`__setstate__` into a fresh emulator."""
-        return {"options": self._options, "episode_rng": self._episode_rng, "trace": list(self._trace),
+        """The emulator lives in C memory, so a pickle holds the options and a save state, whose
+        frames :meth:`__setstate__` replays into a fresh emulator (the game is deterministic)."""
+        running = not getattr(self, "closed", False) and self._before is not None
+        return {"options": self._options, "state": self.save_state() if running else None,
+                "np_random": self.np_random.bit_generator.state if self._np_random is not None else None,
                 "np_random_seed": getattr(self, "_np_random_seed", None), "closed": getattr(self, "closed", False)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -392,14 +555,12 @@ class MarioEnv(gym.Env):
         if state["closed"]:
             self.close()
             return
-        if state["episode_rng"] is not None:
-            generator = np.random.Generator(getattr(np.random, state["episode_rng"]["bit_generator"])())
-            generator.bit_generator.state = state["episode_rng"]
+        if state["np_random"] is not None:
+            generator = np.random.Generator(getattr(np.random, state["np_random"]["bit_generator"])())
+            generator.bit_generator.state = state["np_random"]
             self._np_random, self._np_random_seed = generator, state["np_random_seed"]
-            self._episode_rng = state["episode_rng"]
-            self._start_episode()
-            for action in state["trace"]:
-                self.step(np.asarray(action) if isinstance(action, list) else action)
+        if state["state"] is not None:
+            self.load_state(state["state"])
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """NES pad on the keyboard: arrows, x = A (jump), z = B (run), Enter = start, right Shift = select.

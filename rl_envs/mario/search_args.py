@@ -1,0 +1,17 @@
+"""``rl-envs mario-search``'s options, apart from the search (which needs the 'mario' extra), so
+that the ``rl-envs`` command builds its parser without the emulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SearchArgs:
+    """``rl-envs mario-search``'s options (flags built by :mod:`rl_envs.cli_args`)."""
+
+    stage: str = field(default="1-1", metadata={"help": "the stage to clear, W-S"})
+    beam: int = field(default=8, metadata={"help": "nodes kept per depth, >= 1 (widens by itself when stuck)"})
+    hold: int = field(default=8, metadata={"help": "frames each macro holds its buttons, >= 1"})
+    max_minutes: float = field(default=30.0, metadata={"help": "give up (keeping the best partial demo) after this"})
+    out: str | None = field(default=None, metadata={"help": "file to write (default: mario_demo_{stage}.json)"})

@@ -1,0 +1,124 @@
+"""Mario save states, state files, demonstrations, demonstration starts and the planner."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import rl_envs  # noqa: F401
+from rl_envs.cli import main as cli_main
+from rl_envs.mario.search import replay, search
+from rl_envs.mario.states import DEMOS, MarioState, load, save, shipped
+from rl_envs.play import play_demo
+
+
+def rollout(env: gym.Env, actions: list[int]) -> list[tuple]:
+    return [env.step(a) for a in actions]
+
+
+def same(a: list[tuple], b: list[tuple]) -> bool:
+    return all(np.array_equal(x[0], y[0]) and x[1:4] == y[1:4] and x[4] == y[4] for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("state", ["ram", "pixels", "dqn"])
+def test_load_state_then_the_same_actions_give_the_same_everything(state):
+    env = gym.make("RLEnvs/Mario-v0", state=state, actions="simple", sticky_actions=0.25).unwrapped
+    env.reset(seed=1)
+    rng = np.random.default_rng(0)
+    here = rollout(env, [int(rng.integers(7)) for _ in range(40)])[-1][0]
+    saved = env.save_state()
+    actions = [int(rng.integers(7)) for _ in range(40)]
+    first = rollout(env, actions)
+    assert np.array_equal(env.load_state(saved), here)
+    assert same(first, rollout(env, actions))
+    env.load_state(pickle.loads(pickle.dumps(saved)))  # native snapshot dropped: frames replayed
+    assert same(first, rollout(env, actions))
+    env.close()
+
+
+def test_a_state_file_holds_frames_only_and_gets_back_to_the_same_place(tmp_path):
+    env = gym.make("RLEnvs/Mario-v0", actions="right_only").unwrapped
+    env.reset(seed=0)
+    rollout(env, [3] * 60 + [4] * 10)
+    saved = env.save_state()
+    path = save(tmp_path / "here.json", saved)
+    content = json.loads(path.read_text())
+    assert set(content) == {"format", "version", "stage", "meta", "frames"} and len(content["frames"]) == 70
+    other = gym.make("RLEnvs/Mario-v0", actions="right_only").unwrapped
+    other.load_state(load(path).state())
+    assert other._last_info["x_pos"] == env._last_info["x_pos"]
+    assert np.array_equal(other._observe()[:4], env._observe()[:4])  # Mario's x, y and velocities
+    starter = gym.make("RLEnvs/Mario-v0", actions="right_only", start=str(path))
+    _, info = starter.reset(seed=0)
+    assert info["start"] == {"kind": "file", "frame": 70, "x_pos": env._last_info["x_pos"]}
+    for env_ in (env, other, starter):
+        env_.close()
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    ({"start": "nowhere"}, ValueError, "start must be one of 'level', 'demo' or a path to a state file"),
+    ({"start": 3}, TypeError, "start must be one of 'level', 'demo'"),
+    ({"demo": str(DEMOS / "1-1.json")}, ValueError, "give start='demo' too"),
+    ({"start": "demo", "stage": "8-4"}, ValueError, "no shipped demonstration for stage '8-4'; shipped: 1-1"),
+    ({"start": "demo", "stage": "1-2", "demo": str(DEMOS / "1-1.json")}, ValueError, "a state of stage 1-1"),
+])
+def test_bad_start_options_are_named(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        gym.make("RLEnvs/Mario-v0", **kwargs)
+
+
+def test_loading_another_stage_or_another_object_is_refused():
+    env = gym.make("RLEnvs/Mario-v0").unwrapped
+    with pytest.raises(ValueError, match="stage 1-2, but this env plays stage 1-1"):
+        env.load_state(MarioState(stage="1-2", frames=()))
+    with pytest.raises(TypeError, match="load_state takes a MarioState"):
+        env.load_state({"frames": []})
+    with pytest.raises(gym.error.ResetNeeded):
+        env.save_state()
+    env.close()
+
+
+@pytest.mark.parametrize("kwargs", [{"state": "ram", "markov": False}, {"state": "dqn"},
+                                    {"state": "pixels_pair", "actions": "factored"}, {"actions": "nes"}])
+def test_demonstration_starts_are_seeded_and_spread_along_the_level(kwargs):
+    env = gym.make("RLEnvs/Mario-v0", start="demo", **kwargs)
+    starts = [env.reset(seed=seed)[1]["start"] for seed in range(12)]
+    assert all(s["kind"] == "demo" for s in starts)
+    assert [env.reset(seed=seed)[1]["start"] for seed in range(12)] == starts  # the seed decides
+    xs = [s["x_pos"] for s in starts]
+    assert len(set(xs)) >= 6 and max(xs) > 2000 and min(xs) < 1500
+    obs, *_ = env.step(env.action_space.sample())
+    assert env.observation_space.contains(obs)
+    env.close()
+
+
+def test_the_shipped_demonstration_reaches_the_flag():
+    demo = load(shipped("1-1"))
+    assert demo.meta["flag"] and demo.stage == "1-1"
+    info = replay(demo)
+    assert info["flag_get"] and info["x_pos"] > 3100
+
+
+def test_the_planner_keeps_its_best_partial_demonstration_when_time_runs_out(tmp_path):
+    out = tmp_path / "partial.json"
+    assert cli_main(["mario-search", "--stage", "1-1", "--max-minutes", "0.05", "--out", str(out)]) == 0
+    demo = load(out)
+    assert not demo.meta["flag"] and demo.meta["furthest_x"] > 40 and demo.frames
+    assert not replay(demo).get("flag_get")
+    with pytest.raises(ValueError, match="beam must be in"):
+        search("1-1", beam=0)
+
+
+def test_play_replays_a_demonstration_in_the_window():
+    env = gym.make("RLEnvs/Mario-v0", render_mode="rgb_array", actions="nes", frame_skip=1)
+    board = play_demo(env, load(shipped("1-1")), fps=10_000, max_frames=120)
+    assert board.steps == 120
+    env.close()
+    wrong = gym.make("RLEnvs/Mario-v0", render_mode="rgb_array")
+    with pytest.raises(ValueError, match="needs actions='nes' and frame_skip=1"):
+        play_demo(wrong, load(shipped("1-1")), fps=10_000, max_frames=2)
+    wrong.close()
