@@ -12,7 +12,7 @@ from baselines.cli import forward
 from baselines.config import eval_deterministic
 from baselines.evaluate import load_run
 from rl_envs.extras import MissingExtraError
-from rl_envs.play import Scoreboard, draw
+from rl_envs.play import FONT_PX, Scoreboard, draw
 from rl_envs.pygame_utils import font, pygame
 
 
@@ -36,7 +36,7 @@ def watch(run_dir: Path, fps: float | None = None, zoom: float = 1.0, max_frames
         if done[0]:
             board.end_episode()
         frame: Any = venv.render()
-        screen = draw(pg, screen, frame, board.lines() + [f"{config['args']['algo']} agent; Esc: quit"], zoom, font(20))
+        screen = draw(pg, screen, frame, board.lines() + [f"{config['args']['algo']} agent; Esc: quit"], zoom, font(FONT_PX))
         clock.tick(fps)
         frames += 1
         running = running and (max_frames is None or frames < max_frames)

@@ -21,11 +21,28 @@ from rl_envs.mario.states import Demonstration, load
 from rl_envs.pygame_utils import font, pygame
 from rl_envs.registry import entry, play_kwargs
 
-PANEL_LINE_PX = 22
-# The panel keeps room for this many lines whatever it shows, so the window keeps its size (and
-# its place, and the keys held) over episodes: pygame re-creates a window to resize it.
-PANEL_LINES = 5
-MIN_WIDTH_PX = 480
+FONT_PX = 22
+PANEL_LINE_PX = 24
+# The panel keeps room for this many lines whatever it shows, and never shrinks, so the window
+# keeps its size (and its place, and the keys held) over episodes: pygame re-creates a window
+# to resize it.
+PANEL_LINES = 6
+MIN_WIDTH_PX = 640  # Mario's 256-pixel screen at 2.5x
+IDLE_WAIT_MS = 50  # nothing to step (turn-based, or a paused cart-pole): sleep until a key, at most this
+# Keys as a player names them.
+KEY_WORDS = {"right": "->", "left": "<-", "up": "^", "down": "v", "return": "Enter", "right shift": "right Shift",
+             "space": "Space"}
+# Escape sequences of the arrow keys in a terminal (lower-cased), for --ansi play.
+ARROW_SEQUENCES = {"\x1b[a": "up", "\x1b[b": "down", "\x1b[c": "right", "\x1b[d": "left"}
+
+
+def signed(value: float, digits: int = 3) -> str:
+    """``+1.5``, ``-2``, and ``+0`` for minus zero.
+
+    >>> signed(-0.0), signed(-1e-12, 2), signed(2.5)
+    ('+0', '-1e-12', '+2.5')
+    """
+    return f"{value + 0.0 if value else 0.0:+.{digits}g}"
 
 
 @dataclass
@@ -56,20 +73,44 @@ class Scoreboard:
         self.design_returns = {}
 
     def lines(self) -> list[str]:
-        parts = ", ".join(f"{k} {v:+.3g}" for k, v in self.components.items())
-        last = f"last episode return {self.finished_returns[-1]:+.3g}" if self.finished_returns else ""
+        parts = ", ".join(f"{k} {signed(v)}" for k, v in self.components.items())
+        last = f"last episode return {signed(self.finished_returns[-1])}" if self.finished_returns else ""
         lines = [
             f"episode {self.episode}  step {self.steps}  {last}",
-            f"reward {self.last_reward:+.3g}  return {self.episode_return:+.3g}",
+            f"reward {signed(self.last_reward)}  return {signed(self.episode_return)}",
             parts,
         ]
         if self.design_returns:
-            lines.append("return by design: " + ", ".join(f"{k} {v:+.4g}" for k, v in self.design_returns.items()))
+            lines.append("return by design: " + ", ".join(f"{k} {signed(v, 4)}" for k, v in self.design_returns.items()))
         return lines
 
 
 def key_names(keys_to_action: dict[tuple[int, ...], Any]) -> str:
-    return "  ".join(f"{'+'.join(pygame().key.name(k) for k in keys)}: {action_label(a)}" for keys, a in keys_to_action.items())
+    """``->: RIGHT  <-: LEFT``: each key combination and its action, keys named as a player says them."""
+    name = pygame().key.name
+    return "  ".join(f"{'+'.join(KEY_WORDS.get(name(k), name(k)) for k in keys)}: {action_label(a)}"
+                     for keys, a in keys_to_action.items())
+
+
+def key_help(env: gym.Env) -> str:
+    """The help line: the env's own words where it has them (Mario: the NES pad), else the key map."""
+    own = getattr(env.unwrapped, "key_help", None)
+    return (own() if own else key_names(env.get_wrapper_attr("get_keys_to_action")())) + "  Esc: quit"
+
+
+def wrap(lines: list[str], text_font: Any, width: int) -> list[str]:
+    """Lines broken at ", " or double spaces so that each fits ``width`` pixels."""
+    out = []
+    for line in lines:
+        current = ""
+        for piece in line.replace(", ", ", \0").replace("  ", "  \0").split("\0"):
+            if current and text_font.size(current + piece)[0] > width:
+                out.append(current.rstrip(", "))
+                current = piece
+            else:
+                current += piece
+        out.append(current)
+    return out
 
 
 def action_label(action: Any) -> str:
@@ -93,9 +134,9 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
     pg.display.set_caption(f"rl-envs play: {env.spec.id if env.spec else type(env.unwrapped).__name__}")
     env.reset(seed=seed)
     board = Scoreboard()
-    help_line = key_names(keys_to_action) + "  Esc: quit"
+    help_line = key_help(env)
     held: set[int] = set()
-    clock, screen, running, frames = pg.time.Clock(), None, True, 0
+    clock, screen, running, frames, idle, dirty = pg.time.Clock(), None, True, 0, False, True
     def act(action: Any) -> bool:
         """Step once; False when the episode budget is spent."""
         _, reward, terminated, truncated, info = env.step(action)
@@ -106,7 +147,12 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
         return max_episodes is None or len(board.finished_returns) < max_episodes
 
     while running:
-        for event in pg.event.get():
+        events = pg.event.get()
+        if idle and not events:  # nothing will change until a key: sleep instead of redrawing
+            waited = pg.event.wait(IDLE_WAIT_MS)
+            events = [] if waited.type == pg.NOEVENT else [waited]
+        for event in events:
+            dirty = True
             if event.type == pg.QUIT or (event.type == pg.KEYDOWN and event.key == pg.K_ESCAPE):
                 running = False
                 break
@@ -117,13 +163,18 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
                     running = act(keys_to_action[(event.key,)])
             elif event.type == pg.KEYUP:
                 held.discard(event.key)
+        idle = turn_based
         if running and not turn_based:
             action = keys_to_action.get(tuple(sorted(held)), noop)
+            idle = action is None
             if action is not None:
                 running = act(action)
-        frame = env.render()
-        screen = draw(pg, screen, frame, board.lines() + [help_line], zoom, font(20))
-        clock.tick(fps)
+                dirty = True
+        if dirty:
+            screen = draw(pg, screen, env.render(), board.lines() + [help_line], zoom, font(FONT_PX))
+            dirty = False
+        if not idle:
+            clock.tick(fps)
         frames += 1
         running = running and (max_frames is None or frames < max_frames)
     pg.display.quit()
@@ -131,11 +182,13 @@ def play(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float
 
 
 def draw(pg: Any, screen: Any, frame: np.ndarray, lines: list[str], zoom: float, text_font: Any) -> Any:
-    """Blit the frame (scaled) above a text panel; returns the screen surface."""
+    """Blit the frame (scaled) above a text panel wrapped to the window's width; returns the
+    screen surface, created on the first call and re-created only to grow."""
     scale = max(zoom, MIN_WIDTH_PX / frame.shape[1])
     size = (int(frame.shape[1] * scale), int(frame.shape[0] * scale))
+    lines = wrap(lines, text_font, size[0] - 12)
     panel = PANEL_LINE_PX * max(len(lines), PANEL_LINES) + 8
-    if screen is None or screen.get_size() != (size[0], size[1] + panel):
+    if screen is None or screen.get_width() != size[0] or screen.get_height() < size[1] + panel:
         screen = pg.display.set_mode((size[0], size[1] + panel))
     picture = pg.surfarray.make_surface(np.transpose(frame, (1, 0, 2)))
     screen.fill((255, 255, 255))
@@ -149,6 +202,7 @@ def draw(pg: Any, screen: Any, frame: np.ndarray, lines: list[str], zoom: float,
 def parse_action(text: str, actions: type) -> int:
     """An action from its number, its name or an unambiguous prefix of its name."""
     text = text.strip().lower()
+    text = ARROW_SEQUENCES.get(text, text)
     if text.isdigit() and int(text) in {int(a) for a in actions}:
         return int(text)
     matches = [a for a in actions if a.name.lower().startswith(text)] if text else []
@@ -164,7 +218,9 @@ def play_ansi(env: gym.Env, *, seed: int | None = None, stdin: TextIO = sys.stdi
     actions = getattr(env.unwrapped, "Actions", None)
     if actions is None or env.render_mode != "ansi":
         raise ValueError("--ansi play needs a tabular env (grid worlds, the pub) made with render_mode='ansi'")
-    prompt = "action (" + ", ".join(f"{int(a)}/{a.name.lower()}" for a in actions) + ", q to quit): "
+    arrows = ", arrow keys too" if {"up", "down", "left", "right"} <= {a.name.lower() for a in actions} else ""
+    prompt = ("action (" + ", ".join(f"{int(a)}/{a.name.lower()}" for a in actions)
+              + f"; a number, a name or its first letters{arrows}; q to quit): ")
     env.reset(seed=seed)
     board = Scoreboard()
     while max_episodes is None or len(board.finished_returns) < max_episodes:
@@ -237,7 +293,7 @@ def play_demo(env: gym.Env, demo: Demonstration, *, zoom: float = 1.0, fps: floa
         _, reward, terminated, truncated, info = env.step(mario.action_for_byte(byte))
         board.record(reward, info)
         help_line = f"demonstration: frame {n + 1} of {len(demo.frames)}; Esc: quit"
-        screen = draw(pg, screen, env.render(), board.lines() + [help_line], zoom, font(20))
+        screen = draw(pg, screen, env.render(), board.lines() + [help_line], zoom, font(FONT_PX))
         clock.tick(fps)
         if terminated or truncated:
             board.end_episode()

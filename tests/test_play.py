@@ -112,3 +112,71 @@ def test_rendering_survives_pygame_quit():
     first = env.render()
     pygame().quit()
     assert (env.render() == first).all()
+
+
+def count_windows(monkeypatch) -> dict:
+    pg = pygame()
+    calls = {"set_mode": 0}
+    original = pg.display.set_mode
+
+    def set_mode(*args, **kwargs):
+        calls["set_mode"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pg.display, "set_mode", set_mode)
+    return calls
+
+
+@pytest.mark.parametrize("env_id,kwargs", [("RLEnvs/CartPoleContinuous-v0", {}),
+                                           ("RLEnvs/GridWorld-v0", {}),
+                                           ("RLEnvs/Mario-v0", {"actions": "nes", "frame_skip": 4})])
+def test_the_window_is_created_once_and_a_held_key_stays_held_across_resets(monkeypatch, env_id, kwargs):
+    """Held right: the continuous cart runs off the track episode after episode; the grid agent
+    walks into the right wall (turn-based: one press, one step); Mario runs on after each death."""
+    pg = pygame()
+    calls = count_windows(monkeypatch)
+    env = gym.make(env_id, render_mode="rgb_array", **kwargs)
+    pg.display.init()
+    pg.event.clear()
+    pg.event.post(pg.event.Event(pg.KEYDOWN, key=pg.K_RIGHT))  # pressed once, never released
+    turn_based = env.metadata.get("turn_based")
+    board = play(env, seed=0, fps=100_000, max_frames=50 if turn_based else 1500,
+                 max_episodes=None if turn_based else 3)
+    assert calls["set_mode"] == 1
+    if not turn_based:
+        assert len(board.finished_returns) >= 2 or board.steps > 300  # still moving after the first end
+    env.close()
+
+
+def test_an_idle_window_sleeps_instead_of_redrawing(monkeypatch):
+    pg = pygame()
+    env = gym.make("RLEnvs/CartPole-v0", render_mode="rgb_array")  # no key held: paused
+    renders = {"n": 0}
+    original = env.render
+
+    def render():
+        renders["n"] += 1
+        return original()
+
+    monkeypatch.setattr(env, "render", render)
+    pg.display.init()
+    pg.event.clear()
+    board = play(env, seed=0, fps=100_000, max_frames=20)
+    assert board.steps == 0 and renders["n"] <= 3  # drawn once (again for window events), then asleep
+
+
+def test_ansi_play_takes_arrow_keys_and_says_so():
+    env = gym.make("RLEnvs/GridWorld-v0", render_mode="ansi")
+    out = io.StringIO()
+    # Seed 0 starts on cell 7: the down arrow reaches the terminal corner.
+    board = play_ansi(env, seed=0, stdin=io.StringIO("\x1b[B\nq\n"), stdout=out, max_episodes=1)
+    assert board.finished_returns == [-1.0]
+    assert "arrow keys too" in out.getvalue()
+
+
+def test_panel_numbers_never_show_minus_zero():
+    from rl_envs.play import Scoreboard
+
+    board = Scoreboard()
+    board.record(-0.0, {"reward_components": {"goal": -0.0}, "reward_designs": {"goal": -0.0}})
+    assert "-0" not in " ".join(board.lines())

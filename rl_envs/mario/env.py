@@ -562,6 +562,10 @@ class MarioEnv(gym.Env):
         if state["state"] is not None:
             self.load_state(state["state"])
 
+    def key_help(self) -> str:
+        """The keys of :meth:`get_keys_to_action`, as the play window's help line says them."""
+        return "arrows: move  x: A (jump)  z: B (run)  Enter: start  right Shift: select"
+
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """NES pad on the keyboard: arrows, x = A (jump), z = B (run), Enter = start, right Shift = select.
 
