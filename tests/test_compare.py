@@ -200,3 +200,15 @@ def test_ray_backend_on_a_local_instance(tmp_path):
     assert summary["settings"]["backend"] == "ray"
     assert [(r["design"], r["status"]) for r in summary["runs"]] == [("step_cost", "done"), ("goal", "done")]
     check_png(out / "final_metric.png")
+
+
+def test_one_seed_has_no_interval_in_the_table():
+    from rich.console import Console
+
+    results = [{"design": d, "seed": 0, "status": "done", "metric_value": v, "design_returns": {}, "wall_seconds": 1.0}
+               for d, v in (("alive", 10.0), ("failure", 20.0))]
+    console = Console(record=True, width=200)
+    console.print(report.terminal_table(report.by_design(results, ["alive", "failure"]), ["alive", "failure"],
+                                        "return/alive", "one seed"))
+    text = console.export_text()
+    assert "10 +- n/a" in text and "+- 0" not in text

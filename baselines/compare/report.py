@@ -204,7 +204,8 @@ def terminal_table(summary: dict[str, dict[str, Any]], designs: list[str], metri
     table.add_column("train s", justify="right")
     for design, s in summary.items():
         runs = f"{s['runs_done']}" + (f" [red]({s['runs_failed']} failed)" if s["runs_failed"] else "")
-        value = "-" if s["metric_mean"] is None else f"{s['metric_mean']:.4g} +- {s['metric_ci95']:.2g}"
+        value = "-" if s["metric_mean"] is None else f"{s['metric_mean']:.4g} +- " + (
+            f"{s['metric_ci95']:.2g}" if len(s["metric_values"]) > 1 else "n/a")  # no interval from one seed
         per_seed = ", ".join(f"{v:.4g}" for v in s["metric_values"])
         returns = [f"{s['design_returns'][d]:.4g}" if d in s["design_returns"] else "-" for d in designs]
         wall = "-" if s["wall_seconds_mean"] is None else f"{s['wall_seconds_mean']:.0f}"

@@ -130,6 +130,22 @@ def replay(demo: Demonstration, **env_options: Any) -> dict[str, Any]:
     return info
 
 
+def replay_frames(demo: Demonstration) -> list[np.ndarray]:
+    """The pictures of ``demo``'s frames, one per frame (for videos and the docs' GIF)."""
+    env = MarioEnv(actions="nes", stage=demo.stage, frame_skip=1, render_mode="rgb_array")
+    env.reset(seed=0)
+    pictures = [env.render()]
+    try:
+        for byte in demo.frames:
+            _, _, terminated, _, _ = env.step(env.action_for_byte(byte))
+            pictures.append(env.render())
+            if terminated:
+                break
+    finally:
+        env.close()
+    return pictures
+
+
 def run(args: SearchArgs) -> Path:
     """``rl-envs mario-search``: search, then write the demonstration."""
     demo = search(args.stage, args.beam, args.hold, args.max_minutes)
