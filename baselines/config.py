@@ -28,7 +28,7 @@ OWN_KEYS = {
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
-    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default) or small (the 2013 DQN paper's, ~2.6x cheaper to train)",
+    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default), small (the 2013 DQN paper's, ~2.6x cheaper to train) or pair (small over Mario's frame pair stacked along channels)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Valid ranges, checked for the files and --set alike before anything is written or trained:
@@ -59,7 +59,7 @@ RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "exploration_final_eps": (0, 1, False, True),
     "reward_scale": (0, None, False, False),
 }
-CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy"), "cnn": ("nature", "small")}
+CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy"), "cnn": ("nature", "small", "pair")}
 BOOLS = ("double_dqn", "eval_deterministic", "normalize_advantage", "optimize_memory_usage", "use_sde")
 # Constructor arguments the trainer sets itself.
 RESERVED = {"self", "policy", "env", "seed", "device", "tensorboard_log", "verbose", "_init_setup_model"}

@@ -38,10 +38,10 @@ def evaluation_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
     """The env options an evaluation uses: the run's, but always from the level's start (a run
     may train from demonstration or state-file starts; results are reported from the start).
 
-    >>> evaluation_kwargs({"state": "dqn", "start": "demo", "demo": "d.json"})
+    >>> evaluation_kwargs({"state": "dqn", "start": "demo", "demo": "d.json", "demo_schedule": "reverse"})
     {'state': 'dqn'}
     """
-    return {key: value for key, value in env_kwargs.items() if key not in ("start", "demo")}
+    return {key: value for key, value in env_kwargs.items() if key not in ("start", "demo", "demo_schedule")}
 
 
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any], n_envs: int, seed: int,

@@ -38,7 +38,27 @@ class SmallCNN(BaseFeaturesExtractor):
         return self.linear(self.cnn(observations))
 
 
-ENCODERS: dict[str, type[BaseFeaturesExtractor]] = {"nature": NatureCNN, "small": SmallCNN}
+class PairCNN(SmallCNN):
+    """Mario's ``state="pixels_pair"`` (the last two 240x256x3 frames, as the lecture designs it):
+    the pair stacked along the channels (6 x 240 x 256, scaled to [0, 1]) into :class:`SmallCNN`.
+    SB3 leaves such a 4-D space as it is (it transposes only images), so the stacking is here;
+    a single frame (``markov=False``) arrives as SB3's channel-first image and goes straight in."""
+
+    def __init__(self, observation_space: gym.spaces.Box, features_dim: int = 256) -> None:
+        self.pair = len(observation_space.shape) == 4
+        if self.pair:
+            frames, height, width, channels = observation_space.shape
+            observation_space = gym.spaces.Box(0.0, 1.0, (frames * channels, height, width), dtype="float32")
+        super().__init__(observation_space, features_dim)
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        if self.pair:  # (B, 2, H, W, 3) in 0..255 -> (B, 6, H, W) in [0, 1]
+            batch, frames, height, width, channels = observations.shape
+            observations = observations.permute(0, 1, 4, 2, 3).reshape(batch, frames * channels, height, width) / 255.0
+        return super().forward(observations)
+
+
+ENCODERS: dict[str, type[BaseFeaturesExtractor]] = {"nature": NatureCNN, "small": SmallCNN, "pair": PairCNN}
 
 
 def policy_kwargs(params: dict[str, Any]) -> dict[str, Any]:

@@ -252,3 +252,15 @@ def test_vector_bad_options_fail_before_any_process_starts(kwargs, message):
     kwargs = {"num_envs": 2, **kwargs}
     with pytest.raises(ValueError, match=message):
         gym.make_vec("RLEnvs/Mario-v0", **kwargs)
+
+
+def test_combination_actions_take_whole_valued_floats_as_sb3_samples_them():
+    from rl_envs.errors import InvalidActionError
+    from rl_envs.mario.actions import ACTION_DESIGNS
+
+    design = ACTION_DESIGNS["multibinary"]
+    assert design.to_byte(np.array([0.0, 1.0, 0, 0, 0, 1.0], np.float32)) == design.to_byte(np.array([0, 1, 0, 0, 0, 1]))
+    for bad in ([0.5, 0, 0, 0, 0, 0], [np.nan, 0, 0, 0, 0, 0], [2.0, 0, 0, 0, 0, 0]):
+        with pytest.raises(InvalidActionError):
+            design.to_byte(np.array(bad, np.float32))
+    assert ACTION_DESIGNS["factored"].to_byte(np.array([4.0, 1.0])) == ACTION_DESIGNS["factored"].to_byte(np.array([4, 1]))

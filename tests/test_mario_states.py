@@ -122,3 +122,31 @@ def test_play_replays_a_demonstration_in_the_window():
     with pytest.raises(ValueError, match="needs actions='nes' and frame_skip=1"):
         play_demo(wrong, load(shipped("1-1")), fps=10_000, max_frames=2)
     wrong.close()
+
+
+def test_a_reverse_curriculum_starts_at_the_flag_and_moves_back_as_the_flag_is_reached():
+    env = gym.make("RLEnvs/Mario-v0", actions="nes", frame_skip=1, start="demo", demo_schedule="reverse").unwrapped
+    demo = load(shipped("1-1"))
+    _, info = env.reset(seed=0)
+    last = info["start"]["frontier"]
+    assert info["start"]["frame"] == max(s.frames.__len__() for s in env._start_states())
+    frontiers, flags = [], 0
+    for episode in range(40):  # follow the demonstration from wherever the episode starts
+        _, info = env.reset(seed=episode)
+        frontiers.append(info["start"]["frontier"])
+        assert info["start"]["frame"] >= len(env._start_states()[frontiers[-1]].frames)  # never before it
+        for byte in demo.frames[info["start"]["frame"]:]:
+            _, _, terminated, _, step_info = env.step(env.action_for_byte(byte))
+            if terminated:
+                flags += bool(step_info["flag_get"])
+                break
+        if frontiers[-1] == last - 2:
+            break
+    assert flags == len(frontiers)  # the demonstration reaches the flag from every start
+    assert frontiers[0] == last and frontiers[-1] == last - 2  # moved back twice, one state at a time
+    assert all(a - b in (0, 1) for a, b in zip(frontiers, frontiers[1:]))
+    with pytest.raises(ValueError, match="give start='demo' too"):
+        gym.make("RLEnvs/Mario-v0", demo_schedule="reverse")
+    with pytest.raises(ValueError, match="demo_schedule must be one of 'uniform', 'reverse'"):
+        gym.make("RLEnvs/Mario-v0", start="demo", demo_schedule="forward")
+    env.close()

@@ -47,7 +47,8 @@ class ActionDesign:
                 return self._bytes[int(action)]
         else:
             a = np.asarray(action) if _numeric(action) else None
-            if a is not None and a.shape == self.space.shape and a.dtype.kind in "iub" and self._in_range(a):
+            # Whole-valued floats too: SB3's MultiBinary policies sample 0.0/1.0 as float32.
+            if a is not None and a.shape == self.space.shape and a.dtype.kind in "iubf" and self._in_range(a):
                 if isinstance(self.space, spaces.MultiBinary):
                     return int(self._bits @ a.astype(np.int64))
                 direction, jump_run = (int(v) for v in a)
@@ -56,7 +57,9 @@ class ActionDesign:
                                  f"got {action!r}")
 
     def _in_range(self, a: np.ndarray) -> bool:
-        """Every entry valid as it is, before any cast (a cast would wrap 512 to 0)."""
+        """Every entry valid as it is, before any cast (a cast would wrap 512 to 0 and floor 0.5)."""
+        if a.dtype.kind == "f" and not (np.isfinite(a) & (a == np.round(a))).all():
+            return False
         if isinstance(self.space, spaces.MultiBinary):
             return bool(((a == 0) | (a == 1)).all())
         return bool(((a >= 0) & (a < self.space.nvec)).all())

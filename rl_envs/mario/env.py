@@ -48,6 +48,10 @@ DQN_STACK = 4
 DQN_FRAME_SKIP = 4
 MAX_NOOP_START = 1000
 START_KINDS = ("level", "demo")  # or a path to a state file
+DEMO_SCHEDULES = ("uniform", "reverse")
+# Reverse curriculum (Salimans & Chen 2018): starts begin at the demonstration's last state and
+# move one state back after this many flags reached from the earliest start allowed so far.
+REVERSE_ADVANCE_AFTER = 3
 DEMO_START_SPACING_FRAMES = 32  # start states along a demonstration (each snapshot is ~250 KB)
 # What info passes on from the library's (the emulator object has the rest).
 LIBRARY_INFO_KEYS = ("x_pos", "y_pos", "score", "coins", "time", "life", "world", "stage", "flag_get", "status")
@@ -180,6 +184,10 @@ class MarioEnv(gym.Env):
     one shipped for the stage in ``rl_envs/mario/demos/``), drawn uniformly from
     ``reset(seed=...)``'s generator among the states every 32 frames: a curriculum of starts
     that makes the far end of the level, and the sparse designs' rewards, reachable early.
+    ``demo_schedule="reverse"`` is a reverse curriculum instead (Salimans & Chen 2018): starts
+    are drawn among the demonstration's states from a frontier to the flag; the frontier begins
+    at the last state and moves one state back after 3 flags reached from it
+    (``info["start"]["frontier"]``; each env of a vector env keeps its own).
     ``start=PATH``: every episode starts at that state file. ``info["start"]`` at reset says where
     (``kind``, ``frame`` since the stage's start, ``x_pos``). Evaluations and reported results
     start at ``"level"``.
@@ -208,6 +216,7 @@ class MarioEnv(gym.Env):
     | ``sticky_actions`` | 0.0 | [0, 1) |
     | ``start`` | ``"level"`` | ``"level"``, ``"demo"``, or a path to a state file of the stage |
     | ``demo`` | None | with ``start="demo"``: a demonstration file of the stage (None: the shipped one) |
+    | ``demo_schedule`` | ``"uniform"`` | with ``start="demo"``: ``"uniform"`` or ``"reverse"`` |
     | ``render_mode`` | None | ``"rgb_array"``, ``"human"`` |
 
     >>> import gymnasium as gym, rl_envs
@@ -239,12 +248,14 @@ class MarioEnv(gym.Env):
         sticky_actions: float = 0.0,
         start: str = "level",
         demo: str | None = None,
+        demo_schedule: str = "uniform",
         render_mode: str | None = None,
     ) -> None:
         # What pickling rebuilds the env from (see __getstate__).
         self._options = {"state": state, "actions": actions, "reward": reward, "markov": markov, "stage": stage,
                          "frame_skip": frame_skip, "end_on": end_on, "noop_max": noop_max,
-                         "sticky_actions": sticky_actions, "start": start, "demo": demo, "render_mode": render_mode}
+                         "sticky_actions": sticky_actions, "start": start, "demo": demo,
+                         "demo_schedule": demo_schedule, "render_mode": render_mode}
         self.state_design = check_choice("state", state, STATE_DESIGNS)
         self.action_design = ACTION_DESIGNS[check_choice("actions", actions, ACTION_DESIGNS)]
         self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
@@ -258,6 +269,12 @@ class MarioEnv(gym.Env):
         self.sticky_actions = check_number("sticky_actions", sticky_actions, low=0.0, high=1.0, high_inclusive=False)
         self.start, self._start_frames = self._check_start(start, demo, stage)
         self._starts: list[MarioState] | None = None  # built at the first reset that needs them
+        self.demo_schedule = check_choice("demo_schedule", demo_schedule, DEMO_SCHEDULES)
+        if self.demo_schedule != "uniform" and self.start != "demo":
+            raise ValueError("demo_schedule orders starts along a demonstration; give start='demo' too")
+        self._frontier: int | None = None  # reverse: the earliest start index allowed so far
+        self._frontier_flags = 0  # flags reached from the frontier since it last moved
+        self._start_index: int | None = None  # where this episode started
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = copy.deepcopy(self.action_design.space)  # its own sampling generator
         self.ram_fields = ram_field_names(self.markov)
@@ -312,9 +329,20 @@ class MarioEnv(gym.Env):
         if self.start == "level":
             return self._start_episode()
         starts = self._start_states()
-        index = int(self.np_random.integers(len(starts))) if self.start == "demo" else 0
+        if self.start == "file":
+            index = 0
+        elif self.demo_schedule == "reverse":
+            if self._frontier is None:
+                self._frontier = len(starts) - 1
+            index = int(self.np_random.integers(self._frontier, len(starts)))
+        else:
+            index = int(self.np_random.integers(len(starts)))
         self.load_state(starts[index], restore_rng=False)
-        return self._begin_here({"kind": self.start, "frame": len(starts[index].frames)})
+        self._start_index = index
+        where = {"kind": self.start, "frame": len(starts[index].frames)}
+        if self._frontier is not None:
+            where["frontier"] = self._frontier
+        return self._begin_here(where)
 
     def _start_episode(self) -> tuple[Any, dict]:
         self._frames = []
@@ -470,6 +498,10 @@ class MarioEnv(gym.Env):
         info["frames"] = frames
         if terminated:
             self._before = None  # the emulator refuses steps after the end: reset first
+            if info["flag_get"] and self._frontier is not None and self._start_index == self._frontier:
+                self._frontier_flags += 1
+                if self._frontier_flags >= REVERSE_ADVANCE_AFTER and self._frontier > 0:
+                    self._frontier, self._frontier_flags = self._frontier - 1, 0
         return self._observe(), self.reward(parts), terminated, False, info
 
     def _snapshot(self, info: dict) -> Snapshot:

@@ -1,0 +1,35 @@
+"""Every Mario state design and the combination action designs train with PPO (smoke runs: the
+trainer builds, learns for a few updates, checkpoints and evaluates from the level start)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from baselines.args import TrainArgs
+from baselines.evaluate import evaluate
+from baselines.train import train
+
+
+def smoke(run_dir, **env_kwargs) -> dict:
+    train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=env_kwargs, total_timesteps=128, n_envs=1,
+                    checkpoint_freq=64, eval_freq=0, progress_bar=False, run_dir=str(run_dir),
+                    overrides={"n_steps": 64, "batch_size": 32, "n_epochs": 1, "vec_env": "dummy"}))
+    return json.loads((run_dir / "state.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env_kwargs", [
+    {"state": "pixels_pair"},  # the pair stacked along channels (PairCNN)
+    {"state": "pixels_pair", "markov": False},  # one frame
+    {"state": "ram", "actions": "multibinary"},
+    {"state": "ram", "actions": "factored"},
+    {"state": "ram", "start": "demo", "demo_schedule": "reverse"},
+])
+def test_ppo_trains_on_every_design(tmp_path, env_kwargs):
+    state = smoke(tmp_path / "run", **env_kwargs)
+    assert state["timesteps"] >= 128
+    if env_kwargs.get("start") == "demo":  # evaluated from the level's start all the same
+        result = evaluate(tmp_path / "run", episodes=1)
+        assert result["episodes"] == 1 and "x_pos" in result["task"]
