@@ -32,6 +32,9 @@ class TrainArgs:
     eval_episodes: int = field(default=5, metadata={"help": "episodes per evaluation"})
     progress_bar: bool = field(default=True, metadata={"help": "show a progress bar with steps/s"})
     max_minutes: float | None = field(default=None, metadata={"help": "stop (and save) after this wall time"})
+    bc_demo: str | None = field(default=None, metadata={
+        "help": "PPO on Mario: behaviour-clone this demonstration (rl-envs mario-search) before RL"})
+    bc_epochs: int = field(default=200, metadata={"help": "with --bc-demo: passes over the demonstration, >= 1"})
 
 
 @dataclass

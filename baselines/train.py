@@ -26,11 +26,13 @@ from baselines.callbacks import (
     ResumableEval,
     StopAfter,
 )
-from baselines.checkpoint import CheckpointError, atomic_write, load_replay_buffer, safe_load
+from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json, load_replay_buffer, safe_load
 from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic, load_hyperparams
+from baselines.demonstrations import behaviour_clone, demonstration_pairs
 from baselines.factories import build_model, evaluation_kwargs, machine, make_env, make_vec_env, resolve_device
 from baselines.rundir import (
+    BEHAVIOUR_CLONING,
     CHECKPOINT_INFO,
     CHECKPOINT_MODEL,
     CONFIG,
@@ -63,6 +65,9 @@ def check_args(args: TrainArgs) -> None:
     check_number("eval_episodes", args.eval_episodes, low=1, integer=True)
     if args.max_minutes is not None:
         check_number("max_minutes", args.max_minutes, low=0.0, low_inclusive=False)
+    check_number("bc_epochs", args.bc_epochs, low=1, integer=True)
+    if args.bc_demo is not None and args.algo != "ppo":
+        raise ConfigError(f"--bc-demo clones a demonstration into PPO's policy; this run trains {args.algo}")
 
 
 def resume_args(run_dir: Path, total_timesteps: int | None = None) -> TrainArgs:
@@ -157,11 +162,19 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
         if checkpoint["replay_buffer"] and getattr(model, "replay_buffer", None) is not None:
             load_replay_buffer(model.replay_buffer, checkpoint["dir"] / REPLAY_ARRAYS, checkpoint["dir"] / REPLAY_INFO)
         print(f"resuming {run_dir} at step {model.num_timesteps:,} of {total:,}")
-    elif resuming:
+    cloned = None
+    if checkpoint is None and args.bc_demo is not None:  # a bad demonstration fails before anything is written
+        observations, actions = demonstration_pairs(args.env, args.env_kwargs, params, args.bc_demo)
+        cloned = behaviour_clone(model, observations, actions, args.bc_epochs, seed=args.seed)
+        print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
+              f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f}")
+    if checkpoint is None and resuming:
         print(f"{run_dir} has no checkpoint yet; starting it again from step 0")
-    else:
+    elif checkpoint is None:
         run_dir.save_config({"args": dataclasses.asdict(args), "total_timesteps": total, "n_envs": n_envs,
                              "device": device, "hyperparams": params, "machine": machine()})
+    if cloned is not None:
+        atomic_write_json(run_dir / BEHAVIOUR_CLONING, cloned)
 
     # --- loop -------------------------------------------------------------------------------------
     episode_log = EpisodeLog(run_dir, args.env, n_envs, checkpoint["unfinished"] if checkpoint else None)

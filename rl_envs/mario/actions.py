@@ -65,6 +65,11 @@ class ActionDesign:
         return bool(((a >= 0) & (a < self.space.nvec)).all())
 
     @property
+    def table_bytes(self) -> list[int]:
+        """The controller byte of each action of a discrete design, by action index."""
+        return self._bytes
+
+    @property
     def _bytes(self) -> list[int]:
         return [byte(b) for b in self.table]
 

@@ -21,11 +21,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from rl_envs.mario.actions import PAD_BUTTONS
+from rl_envs.mario.actions import ACTION_DESIGNS, PAD_BUTTONS
 from rl_envs.mario.env import MarioEnv, parse_stage
 from rl_envs.mario.search_args import SearchArgs
 from rl_envs.mario.states import Demonstration, MarioState, save
-from rl_envs.options import check_number
+from rl_envs.options import check_choice, check_number
 
 # Held-button macros, as tuples of NES buttons: running and jumping right covers most of a
 # stage; standing jumps, walking left and waiting get out of the rest.
@@ -47,8 +47,19 @@ def _pad(buttons: tuple[str, ...]) -> np.ndarray:
     return np.array([1 if b in buttons else 0 for b in PAD_BUTTONS], dtype=np.int8)
 
 
+def macros_of(actions: str | None) -> list[np.ndarray]:
+    """The "nes" pads the search may hold: :data:`MACROS`, or a discrete design's combinations."""
+    if actions is None:
+        return [_pad(m) for m in MACROS]
+    design = ACTION_DESIGNS[check_choice("actions", actions, ACTION_DESIGNS)]
+    if design.table is None:
+        raise ValueError(f"actions={actions!r} is not a list of combinations; give a discrete design "
+                         "(buttons, right_only, simple, complex)")
+    return [_pad(buttons) for buttons in design.table]
+
+
 def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float = 30.0,
-           progress: TextIO | None = sys.stderr) -> Demonstration:
+           progress: TextIO | None = sys.stderr, actions: str | None = None) -> Demonstration:
     """A demonstration that reaches the flag of ``stage`` (``meta["flag"]`` False if the time ran
     out or Ctrl-C stopped it: then the furthest the search got)."""
     parse_stage(stage)
@@ -56,7 +67,7 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
     hold = check_number("hold", hold, low=1, integer=True)
     check_number("max_minutes", max_minutes, low=0.0, low_inclusive=False)
     env = MarioEnv(state="ram", actions="nes", stage=stage, frame_skip=hold)
-    macros = [_pad(m) for m in MACROS]
+    macros = macros_of(actions)
     start = time.time()
     _, info = env.reset(seed=0)
     root = Node(env.save_state(), info["x_pos"], info["y_pos"])
@@ -112,6 +123,7 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
     return Demonstration(stage=stage, frames=frames, meta={
         "flag": flag is not None, "furthest_x": int(best.x), "frames": len(frames),
         "seconds": round(time.time() - start, 1), "beam": beam, "hold": hold, "expansions": expansions,
+        "actions": actions,
         "writer": "rl-envs mario-search"})
 
 
@@ -148,5 +160,5 @@ def replay_frames(demo: Demonstration) -> list[np.ndarray]:
 
 def run(args: SearchArgs) -> Path:
     """``rl-envs mario-search``: search, then write the demonstration."""
-    demo = search(args.stage, args.beam, args.hold, args.max_minutes)
+    demo = search(args.stage, args.beam, args.hold, args.max_minutes, actions=args.actions)
     return save(Path(args.out or f"mario_demo_{args.stage}.json"), demo)

@@ -14,4 +14,7 @@ class SearchArgs:
     beam: int = field(default=8, metadata={"help": "nodes kept per depth, >= 1 (widens by itself when stuck)"})
     hold: int = field(default=8, metadata={"help": "frames each macro holds its buttons, >= 1"})
     max_minutes: float = field(default=30.0, metadata={"help": "give up (keeping the best partial demo) after this"})
+    actions: str | None = field(default=None, metadata={
+        "help": "press only this action design's combinations (e.g. simple, so that the demonstration "
+                "can be cloned by a policy over that design); default: right, jumps, runs, left"})
     out: str | None = field(default=None, metadata={"help": "file to write (default: mario_demo_{stage}.json)"})
