@@ -62,6 +62,8 @@ class EvaluateArgs:
     stochastic: bool = field(default=False, metadata={"help": "actions sampled from the policy"})
     output: str = field(default=EVAL, metadata={"help": "file name in RUN_DIR for the results (.json)"})
     seed: int = field(default=1_000_000, metadata={"help": "seed of the first evaluation episode, >= 0"})
+    env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "env option replacing the run's for this evaluation, e.g. noop_max=30", "flag": "--env-kwarg"})
 
 
 @dataclass

@@ -9,7 +9,7 @@ choose explicitly.
 
 | field | meaning |
 |-------|---------|
-| ``env``, ``algo``, ``env_kwargs``, ``model``, ``episodes``, ``seed`` | what was evaluated |
+| ``env``, ``algo``, ``env_kwargs``, ``env_overrides``, ``model``, ``episodes``, ``seed`` | what was evaluated (``env_overrides``: ``--env-kwarg`` options replacing the run's) |
 | ``return_mean``, ``return_std``, ``returns`` | return per episode (the training reward) |
 | ``length_mean``, ``lengths`` | steps per episode |
 | ``deterministic`` | true: greedy actions; false: actions sampled from the policy |
@@ -42,7 +42,7 @@ from rl_envs.options import check_number
 
 
 def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None = None,
-             n_envs: int = 1, seed: int = 0) -> tuple[Any, Any, dict]:
+             n_envs: int = 1, seed: int = 0, env_overrides: dict[str, Any] | None = None) -> tuple[Any, Any, dict]:
     """(model, VecEnv, config) of a run, the model loaded without unpickling anything.
 
     ``model_name``: ``model``, ``best_model`` or ``checkpoints/step_N``, inside the run directory.
@@ -54,7 +54,8 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
     args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
     params = check_hyperparams(args.algo, config["hyperparams"], str(run / CONFIG))  # as trained
     path = run.model_path(model_name)
-    venv = make_vec_env(args.env, evaluation_kwargs(args.env_kwargs), params, n_envs, seed, render_mode)
+    venv = make_vec_env(args.env, {**evaluation_kwargs(args.env_kwargs), **(env_overrides or {})}, params, n_envs,
+                        seed, render_mode)
     device = resolve_device("auto")
     with warnings.catch_warnings():  # a 1-env copy of the model only lends its objects to the loader
         warnings.simplefilter("ignore", UserWarning)
@@ -101,8 +102,9 @@ class RandomAgent:
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,
              seed: int = 1_000_000, random_baseline: bool = False, deterministic: bool | None = None,
-             output: str = EVAL) -> dict[str, Any]:
+             output: str = EVAL, env_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Play and record ``episodes`` episodes; ``deterministic`` None: as the run's hyperparameters say.
+    ``env_overrides``: env options that replace the run's for this evaluation (e.g. ``noop_max``).
 
     Holds the run directory's lock while it works (refused while a training writes there).
     """
@@ -110,20 +112,21 @@ def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video
     if not run.path.is_dir():
         raise CheckpointError(f"{run_dir} is not a run directory (it does not exist)")
     with run.lock("evaluate"):
-        return _evaluate(run, episodes, model_name, video, seed, random_baseline, deterministic, output)
+        return _evaluate(run, episodes, model_name, video, seed, random_baseline, deterministic, output,
+                         env_overrides or {})
 
 
 def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: int, random_baseline: bool,
-              deterministic: bool | None, output: str) -> dict[str, Any]:
+              deterministic: bool | None, output: str, env_overrides: dict[str, Any]) -> dict[str, Any]:
     run_dir = run.path
-    model, venv, config = load_run(run_dir, model_name, seed=seed)
+    model, venv, config = load_run(run_dir, model_name, seed=seed, env_overrides=env_overrides)
     greedy = eval_deterministic(config["hyperparams"], deterministic)
     if video:
         args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
-        record_video(run_dir, model, make_vec_env(args.env, evaluation_kwargs(args.env_kwargs),
+        record_video(run_dir, model, make_vec_env(args.env, {**evaluation_kwargs(args.env_kwargs), **env_overrides},
                                                   config["hyperparams"], 1, seed, "rgb_array"), greedy)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
-              "model": model_name, "seed": seed, "deterministic": greedy,
+              "env_overrides": env_overrides, "model": model_name, "seed": seed, "deterministic": greedy,
               **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy)}
     if random_baseline:
         result["random"] = play_episodes(RandomAgent(venv.action_space, seed), venv, config["args"]["env"], episodes)
@@ -165,7 +168,7 @@ def run(args: EvaluateArgs) -> int:
         if args.greedy and args.stochastic:
             raise ConfigError("--greedy and --stochastic exclude each other; give one (or neither: as the run says)")
         result = evaluate(Path(args.run_dir), args.episodes, args.model, args.video, seed=args.seed,
-                          random_baseline=args.random_baseline, output=args.output,
+                          random_baseline=args.random_baseline, output=args.output, env_overrides=args.env_kwargs,
                           deterministic=True if args.greedy else False if args.stochastic else None)
     except (CheckpointError, ConfigError, ValueError, TypeError) as error:
         print(f"rl-envs-baselines evaluate: error: {error}", file=sys.stderr)

@@ -391,3 +391,16 @@ def test_hyperparameter_files_are_range_checked_too(tmp_path):
     bad.write_text("RLEnvs/CartPole-v0:\n  default: {policy: MlpPolicy, n_timesteps: 10, gamma: 1.5}\n")
     with pytest.raises(ConfigError, match=r"bad.yml \(RLEnvs/CartPole-v0\): gamma must be in \[0, 1\]; got 1.5"):
         load_hyperparams("ppo", "RLEnvs/CartPole-v0", path=bad)
+
+
+def test_evaluate_can_replace_env_options_and_records_them(tmp_path):
+    from baselines.evaluate import evaluate
+    from baselines.train import train
+    from tests.test_run_safety import tiny_args
+
+    run_dir = tmp_path / "run"
+    train(tiny_args(run_dir, total=128))
+    result = evaluate(run_dir, episodes=2, env_overrides={"obs_noise": 0.5})
+    assert result["env_overrides"] == {"obs_noise": 0.5} and result["episodes"] == 2
+    with pytest.raises((TypeError, ValueError), match="obs_noise"):
+        evaluate(run_dir, episodes=1, env_overrides={"obs_noise": -1.0})

@@ -33,3 +33,12 @@ def test_ppo_trains_on_every_design(tmp_path, env_kwargs):
     if env_kwargs.get("start") == "demo":  # evaluated from the level's start all the same
         result = evaluate(tmp_path / "run", episodes=1)
         assert result["episodes"] == 1 and "x_pos" in result["task"]
+
+
+@pytest.mark.slow
+def test_a_mario_run_evaluates_with_a_video(tmp_path):
+    """Image observations (the "dqn" stack) recorded through the training wrappers."""
+    smoke(tmp_path / "run", state="dqn", actions="right_only")
+    result = evaluate(tmp_path / "run", episodes=1, video=True)
+    assert result["episodes"] == 1
+    assert list((tmp_path / "run" / "videos").glob("*.mp4"))
