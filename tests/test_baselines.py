@@ -166,7 +166,7 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path):
         (["--set", "learning_rat=0.1"], r"unknown ppo hyperparameter\(s\) \['learning_rat'\] in --set"),
         (["--algo", "dqn", "--env", "RLEnvs/CartPoleContinuous-v0"], "DQN needs a discrete action space"),
         (["--device", "tpu"], "device must be one of 'auto', 'cpu', 'cuda'"),
-        (["--env", "RLEnvs/CartPolePixels-v0", "--set", "cnn=big"], "cnn must be one of 'nature', 'small'; got 'big'"),
+        (["--env", "RLEnvs/CartPolePixels-v0", "--set", "cnn=big"], "cnn must be one of 'nature', 'small', 'pair'; got 'big'"),
         (["--total-timesteps", "0"], r"total_timesteps must be in \[1, inf\)"),
     ]
     for args, message in cases:
@@ -319,7 +319,7 @@ def test_small_cnn_is_chosen_by_the_cnn_key_and_survives_a_checkpoint(tmp_path):
     loaded = safe_load(PPO, path, fresh, env, "cpu")
     for a, b in zip(loaded.policy.parameters(), model.policy.parameters(), strict=True):
         assert torch.equal(a, b)
-    with pytest.raises(ConfigError, match="cnn must be one of 'nature', 'small'; got 'big'"):
+    with pytest.raises(ConfigError, match="cnn must be one of 'nature', 'small', 'pair'; got 'big'"):
         algo_kwargs({**params, "cnn": "big"})
     with pytest.raises(ConfigError, match="cnn chooses CnnPolicy's image encoder; .* policy is MlpPolicy"):
         algo_kwargs({**params, "policy": "MlpPolicy"})

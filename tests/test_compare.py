@@ -163,7 +163,15 @@ def test_resume_after_interruption_skips_finished_runs_and_continues_the_others(
     out = tmp_path / "cmp"
     args = ["--env", "RLEnvs/CartPole-v0", "--designs", "alive,failure", "--seeds", "1", "--total-timesteps", "12000",
             "--eval-episodes", "2", "--workers", "1", "--out", str(out)]
-    proc = subprocess.Popen(compare_cmd(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Started with SIGINT ignored and blocked, as a parent may leave it (a background job, or a
+    # test process after some earlier test: this test twice saw the comparison run to its end):
+    # the command still stops on SIGINT.
+    def ignore_and_block_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    proc = subprocess.Popen(compare_cmd(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ignore_and_block_sigint)
     first, second = out / "runs" / "alive__seed0", out / "runs" / "failure__seed0"
     deadline = time.time() + 300
     while not (second / "checkpoints" / "latest.json").exists():

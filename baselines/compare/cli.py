@@ -16,6 +16,7 @@ a failed run is reported and the others go on (exit code 1 when any failed).
 from __future__ import annotations
 
 import dataclasses
+import signal
 import sys
 import time
 from pathlib import Path
@@ -84,6 +85,10 @@ def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progr
 
 def run(args: CompareArgs) -> int:
     """``rl-envs-baselines compare``: exit code 0 when every run finished, 1 when any failed."""
+    # Ctrl-C (SIGINT) stops every run cleanly, even when this process inherited SIGINT ignored or
+    # blocked from its parent (a background job, a test runner): otherwise it would run to the end.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         content = compare(args, show_progress=True)
     except (ValueError, TypeError) as error:  # ConfigError is a ValueError
