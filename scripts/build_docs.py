@@ -28,7 +28,7 @@ from PIL import Image
 import rl_envs  # noqa: F401  (registers the ids)
 from baselines.tabular import value_iteration
 from rl_envs.cli_args import parse
-from rl_envs.mario.search import replay_frames
+from rl_envs.mario.search import replay
 from rl_envs.mario.states import load, shipped
 from rl_envs.registry import ENTRIES, Entry, reward_designs
 
@@ -141,8 +141,9 @@ def readme_section(heading: str) -> str:
 # --- GIFs -----------------------------------------------------------------------------------------
 def episode_frames(entry: Entry) -> list[np.ndarray]:
     if entry.name.startswith("Mario"):
-        frames = replay_frames(load(shipped("1-1")))
-        return frames[::MARIO_FRAME_STRIDE]
+        pictures: list[np.ndarray] = []
+        replay(load(shipped("1-1")), pictures)
+        return pictures[::MARIO_FRAME_STRIDE]
     env = gym.make(entry.id, render_mode="rgb_array")
     frames: list[np.ndarray] = []
     try:

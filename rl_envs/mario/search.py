@@ -127,35 +127,25 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
         "writer": "rl-envs mario-search"})
 
 
-def replay(demo: Demonstration, **env_options: Any) -> dict[str, Any]:
-    """Play ``demo``'s frames from the stage's start; the last step's info (``flag_get``...)."""
-    env = MarioEnv(actions="nes", stage=demo.stage, frame_skip=1, **env_options)
+def replay(demo: Demonstration, pictures: list[np.ndarray] | None = None) -> dict[str, Any]:
+    """Play ``demo``'s frames from the stage's start; the last step's info (``flag_get``...).
+    ``pictures``: a list to append the picture of every frame to (videos, the docs' GIF)."""
+    env = MarioEnv(actions="nes", stage=demo.stage, frame_skip=1,
+                   render_mode=None if pictures is None else "rgb_array")
     env.reset(seed=0)
     info: dict[str, Any] = {}
     try:
+        if pictures is not None:
+            pictures.append(env.render())
         for byte in demo.frames:
             _, _, terminated, _, info = env.step(env.action_for_byte(byte))
+            if pictures is not None:
+                pictures.append(env.render())
             if terminated:
                 break
     finally:
         env.close()
     return info
-
-
-def replay_frames(demo: Demonstration) -> list[np.ndarray]:
-    """The pictures of ``demo``'s frames, one per frame (for videos and the docs' GIF)."""
-    env = MarioEnv(actions="nes", stage=demo.stage, frame_skip=1, render_mode="rgb_array")
-    env.reset(seed=0)
-    pictures = [env.render()]
-    try:
-        for byte in demo.frames:
-            _, _, terminated, _, _ = env.step(env.action_for_byte(byte))
-            pictures.append(env.render())
-            if terminated:
-                break
-    finally:
-        env.close()
-    return pictures
 
 
 def run(args: SearchArgs) -> Path:
