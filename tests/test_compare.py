@@ -159,6 +159,7 @@ def test_tiny_comparison_end_to_end_with_a_failed_run(tmp_path):
     assert "failed" in done.stderr and "plots:" in done.stdout and "step_cost" in done.stdout
 
 
+@pytest.mark.slow
 def test_resume_after_interruption_skips_finished_runs_and_continues_the_others(tmp_path):
     out = tmp_path / "cmp"
     args = ["--env", "RLEnvs/CartPole-v0", "--designs", "alive,failure", "--seeds", "1", "--total-timesteps", "12000",
