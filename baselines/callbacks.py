@@ -204,18 +204,38 @@ class ResumableEval(BaseCallback):
 
 
 class ProgressFile(BaseCallback):
-    """``progress.json`` with the steps done and the total, for a dashboard in another process."""
+    """``progress.json`` with the steps done, the total, agent steps/s since this process started
+    training and the time left at that speed, for a dashboard in another process; every
+    ``print_every`` seconds (None: never) the same as one line on stdout, for logs of runs
+    without a progress bar."""
 
-    def __init__(self, run_dir: RunDir, total: int, every_seconds: float = 2.0) -> None:
+    def __init__(self, run_dir: RunDir, total: int, every_seconds: float = 2.0,
+                 print_every: float | None = None) -> None:
         super().__init__()
-        self.path, self.total, self.every = run_dir / PROGRESS, total, every_seconds
-        self._last = 0.0
+        self.path, self.total, self.every, self.print_every = run_dir / PROGRESS, total, every_seconds, print_every
+        self._last = self._printed = self._start = 0.0
+        self._first_step = 0
+
+    def progress(self) -> dict[str, float | int]:
+        elapsed = time.monotonic() - self._start
+        speed = (self.num_timesteps - self._first_step) / elapsed if elapsed > 0 else 0.0
+        left = max(self.total - self.num_timesteps, 0) / speed if speed > 0 else None
+        return {"step": self.num_timesteps, "total": self.total, "steps_per_second": round(speed, 1),
+                "seconds_left": None if left is None else round(left)}
 
     def write(self) -> None:
-        atomic_write_json(self.path, {"step": self.num_timesteps, "total": self.total})
+        progress = self.progress()
+        atomic_write_json(self.path, progress)
         self._last = time.monotonic()
+        if self.print_every is not None and self._last - self._printed >= self.print_every:
+            self._printed = self._last
+            left = progress["seconds_left"]
+            print(f"step {progress['step']:,} of {progress['total']:,}: {progress['steps_per_second']} steps/s"
+                  + ("" if left is None else f", {left / 60:.0f} min left"), flush=True)
 
     def _on_training_start(self) -> None:
+        self._start, self._first_step = time.monotonic(), self.num_timesteps
+        self._printed = self._start
         self.write()
 
     def _on_step(self) -> bool:

@@ -29,6 +29,8 @@ OWN_KEYS = {
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
     "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default), small (the 2013 DQN paper's, ~2.6x cheaper to train) or pair (small over Mario's frame pair stacked along channels)",
+    "normalize_obs": "MlpPolicy: standardize each observation entry by its mean and std over random-action steps (and a --bc-demo's) before training, then frozen (baselines.networks.Standardize)",
+    "normalize_steps": "with normalize_obs: random-action env steps the statistics are fitted on (default 4096)",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Valid ranges, checked for the files and --set alike before anything is written or trained:
@@ -58,9 +60,10 @@ RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "exploration_initial_eps": (0, 1, False, True),
     "exploration_final_eps": (0, 1, False, True),
     "reward_scale": (0, None, False, False),
+    "normalize_steps": (1, None, True, True),
 }
 CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy"), "cnn": ("nature", "small", "pair")}
-BOOLS = ("double_dqn", "eval_deterministic", "normalize_advantage", "optimize_memory_usage", "use_sde")
+BOOLS = ("double_dqn", "eval_deterministic", "normalize_obs", "normalize_advantage", "optimize_memory_usage", "use_sde")
 # Constructor arguments the trainer sets itself.
 RESERVED = {"self", "policy", "env", "seed", "device", "tensorboard_log", "verbose", "_init_setup_model"}
 
@@ -199,6 +202,10 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     if "cnn" in params:
         if params.get("policy") != "CnnPolicy":
             raise ConfigError(f"cnn chooses CnnPolicy's image encoder; this configuration's policy is {params.get('policy')}")
+    if params.get("normalize_obs") and params.get("policy") != "MlpPolicy":
+        raise ConfigError(f"normalize_obs standardizes MlpPolicy's vector observations; this configuration's policy is "
+                          f"{params.get('policy')} (images are scaled to [0, 1] already)")
+    if "cnn" in params or params.get("normalize_obs"):
         try:
             kwargs["policy_kwargs"] = policy_kwargs(params)
         except ValueError as error:

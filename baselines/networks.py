@@ -1,4 +1,5 @@
-"""Image encoders for SB3's CnnPolicy, chosen by the hyperparameter ``cnn``.
+"""Feature extractors: image encoders for SB3's CnnPolicy, chosen by the hyperparameter ``cnn``,
+and :class:`Standardize` for MlpPolicy's vector observations (``normalize_obs: true``).
 
 ``nature`` is SB3's own NatureCNN (Mnih et al. 2015: 32-64-64 filters, 512 features). ``small``
 is the encoder of the first DQN paper (Mnih et al. 2013: 16 8x8/4 filters, 32 4x4/2, 256
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import torch
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, NatureCNN
 from torch import nn
@@ -58,12 +60,54 @@ class PairCNN(SmallCNN):
         return super().forward(observations)
 
 
+class Standardize(BaseFeaturesExtractor):
+    """Flatten, then ``(obs - mean) / std`` clipped to +-``CLIP``: vector observations on very
+    different scales (Mario's "ram": x positions in the thousands, flags of 0 or 1) made
+    comparable for an MLP. ``mean`` and ``std`` are buffers of the network, fitted once before
+    training by :func:`fit_standardizers` and frozen, so they travel in the model file (no
+    statistics file beside it, nothing to pickle) and a trained policy sees the same scale forever.
+    Until fitted they are 0 and 1: the identity."""
+
+    CLIP = 10.0
+    MIN_STD = 1e-6  # a feature constant in the fitting data keeps its raw offset from the mean
+
+    def __init__(self, observation_space: gym.spaces.Box) -> None:
+        size = int(np.prod(observation_space.shape))
+        super().__init__(observation_space, size)
+        self.flatten = nn.Flatten()
+        self.register_buffer("mean", torch.zeros(size))
+        self.register_buffer("std", torch.ones(size))
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        return ((self.flatten(observations) - self.mean) / self.std).clamp(-self.CLIP, self.CLIP)
+
+
+def fit_standardizers(policy: nn.Module, observations: np.ndarray) -> dict[str, Any]:
+    """Set every :class:`Standardize` in ``policy`` (DQN's online and target networks alike) to
+    the mean and standard deviation of ``observations``; returns what was fitted."""
+    flat = np.asarray(observations, dtype=np.float64).reshape(len(observations), -1)
+    mean, std = flat.mean(axis=0), flat.std(axis=0)
+    std = np.where(std < Standardize.MIN_STD, 1.0, std)
+    fitted = 0
+    for module in policy.modules():
+        if isinstance(module, Standardize):
+            module.mean.copy_(torch.as_tensor(mean, dtype=module.mean.dtype))
+            module.std.copy_(torch.as_tensor(std, dtype=module.std.dtype))
+            fitted += 1
+    if not fitted:
+        raise ValueError("the policy has no Standardize extractor to fit (hyperparameter normalize_obs: true)")
+    return {"observations": len(flat), "extractors": fitted, "constant_features": int((flat.std(axis=0) < Standardize.MIN_STD).sum())}
+
+
 ENCODERS: dict[str, type[BaseFeaturesExtractor]] = {"nature": NatureCNN, "small": SmallCNN, "pair": PairCNN}
 
 
 def policy_kwargs(params: dict[str, Any]) -> dict[str, Any]:
-    """SB3 ``policy_kwargs`` for the hyperparameters: their own, plus the encoder ``cnn`` names."""
+    """SB3 ``policy_kwargs`` for the hyperparameters: their own, plus the extractor that ``cnn`` or
+    ``normalize_obs`` names."""
     result = dict(params.get("policy_kwargs") or {})
     if "cnn" in params:
         result["features_extractor_class"] = ENCODERS[check_choice("cnn", params["cnn"], ENCODERS)]
+    if params.get("normalize_obs"):
+        result["features_extractor_class"] = Standardize
     return result

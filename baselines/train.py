@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from baselines.args import TrainArgs, TrainCommand, from_dict
 from baselines.callbacks import (
     AtomicCheckpoint,
@@ -31,6 +33,7 @@ from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic, load_hyperparams
 from baselines.demonstrations import behaviour_clone, demonstration_pairs
 from baselines.factories import build_model, evaluation_kwargs, machine, make_env, make_vec_env, resolve_device
+from baselines.networks import fit_standardizers
 from baselines.rundir import (
     BEHAVIOUR_CLONING,
     CHECKPOINT_INFO,
@@ -46,6 +49,9 @@ from baselines.rundir import (
 from baselines.tb_names import CleanRLNames
 from rl_envs.options import check_choice, check_number
 from rl_envs.registry import entry
+
+NORMALIZE_STEPS = 4096  # default of the hyperparameter normalize_steps
+PRINT_EVERY_SECONDS = 300  # a progress line in the log of a run without a progress bar
 
 
 def run_hyperparams(args: TrainArgs) -> dict[str, Any]:
@@ -86,6 +92,17 @@ def check_checkpoint(checkpoint: dict[str, Any], args: TrainArgs, model: Any) ->
     if args.save_replay_buffer and getattr(model, "replay_buffer", None) is not None and not checkpoint["replay_buffer"]:
         raise CheckpointError(f"{manifest} says it has no replay buffer, but this run saves one with every "
                               "checkpoint (a checkpoint from another run?)")
+
+
+def random_observations(venv: Any, steps: int, seed: int) -> np.ndarray:
+    """Observations of ``venv`` over about ``steps`` steps of uniformly random actions (all envs
+    together): what ``normalize_obs`` fits its statistics on, from the run's own start states."""
+    venv.action_space.seed(seed)
+    observations = [venv.reset()]
+    for _ in range(max(steps // venv.num_envs - 1, 0)):
+        actions = np.array([venv.action_space.sample() for _ in range(venv.num_envs)])
+        observations.append(venv.step(actions)[0])
+    return np.concatenate(observations)
 
 
 def default_run_dir(args: TrainArgs) -> Path:
@@ -162,9 +179,16 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
         if checkpoint["replay_buffer"] and getattr(model, "replay_buffer", None) is not None:
             load_replay_buffer(model.replay_buffer, checkpoint["dir"] / REPLAY_ARRAYS, checkpoint["dir"] / REPLAY_INFO)
         print(f"resuming {run_dir} at step {model.num_timesteps:,} of {total:,}")
-    cloned = None
+    cloned, observations = None, None
     if checkpoint is None and args.bc_demo is not None:  # a bad demonstration fails before anything is written
         observations, actions = demonstration_pairs(args.env, args.env_kwargs, params, args.bc_demo)
+    if checkpoint is None and params.get("normalize_obs"):
+        seen = random_observations(venv, int(params.get("normalize_steps", NORMALIZE_STEPS)), args.seed)
+        fitted = fit_standardizers(model.policy, seen if observations is None else np.concatenate([seen, observations]))
+        print(f"observations standardized by the mean and std of {fitted['observations']:,} observations "
+              f"(random actions{' and the demonstration' if observations is not None else ''}; "
+              f"{fitted['constant_features']} entries constant there)")
+    if observations is not None:
         cloned = behaviour_clone(model, observations, actions, args.bc_epochs, seed=args.seed)
         print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
               f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f}")
@@ -180,7 +204,7 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     episode_log = EpisodeLog(run_dir, args.env, n_envs, checkpoint["unfinished"] if checkpoint else None)
     saver = AtomicCheckpoint(run_dir, args.algo, args.checkpoint_freq, args.save_replay_buffer, episode_log,
                              checkpoint["wall_seconds"] if checkpoint else 0.0)
-    callbacks: list = [episode_log, ProgressFile(run_dir, total), saver]
+    callbacks: list = [episode_log, ProgressFile(run_dir, total, print_every=None if args.progress_bar else PRINT_EVERY_SECONDS), saver]
     if args.algo == "ppo" and params.get("vec_env") == "subproc" and n_envs > 1:
         callbacks.append(OneThreadWhileCollecting())
     if args.max_minutes is not None:

@@ -89,7 +89,9 @@ def test_ppo_end_to_end_then_evaluate(tmp_path):
     assert b"charts/design_return/failure" in events[0].read_bytes()
     episodes = [json.loads(line) for line in (run_dir / "episodes.jsonl").read_text().splitlines()]
     assert episodes and all(e["return/alive"] == e["return"] == e["length"] for e in episodes)
-    assert json.loads((run_dir / "progress.json").read_text())["step"] >= 1024
+    progress = json.loads((run_dir / "progress.json").read_text())
+    assert progress["step"] >= 1024 and progress["total"] == 1024 and progress["steps_per_second"] > 0
+    assert progress["seconds_left"] == 0
     result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "2", "--stochastic",
                   "--output", "eval_stochastic.json"])
     assert result.returncode == 0 and "stochastic return" in result.stdout, result.stderr
@@ -404,3 +406,24 @@ def test_evaluate_can_replace_env_options_and_records_them(tmp_path):
     assert result["env_overrides"] == {"obs_noise": 0.5} and result["episodes"] == 2
     with pytest.raises((TypeError, ValueError), match="obs_noise"):
         evaluate(run_dir, episodes=1, env_overrides={"obs_noise": -1.0})
+
+
+def test_progress_file_reports_speed_and_time_left_and_prints_without_a_bar(tmp_path, capsys):
+    from baselines.callbacks import ProgressFile
+    from baselines.rundir import RunDir
+
+    progress = ProgressFile(RunDir(tmp_path), total=1000, print_every=0.0)
+    progress.num_timesteps = 200  # resumed at step 200
+    progress._on_training_start()
+    time.sleep(0.05)
+    progress.num_timesteps = 400
+    progress.write()
+    written = json.loads((tmp_path / "progress.json").read_text())
+    assert written["step"] == 400 and written["total"] == 1000
+    assert 0 < written["steps_per_second"] < 200 / 0.05 + 1  # 200 steps in at least 0.05 s
+    assert abs(written["seconds_left"] - 600 / written["steps_per_second"]) <= 1
+    assert re.search(r"step 400 of 1,000: [\d.]+ steps/s, \d+ min left", capsys.readouterr().out)
+    silent = ProgressFile(RunDir(tmp_path), total=10)
+    silent._on_training_start()
+    silent.write()
+    assert capsys.readouterr().out == ""

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from baselines.compare import report
 from baselines.args import CompareArgs
+from baselines.compare import report
 from baselines.compare.spec import validate
 from baselines.compare.worker import metric_value
 

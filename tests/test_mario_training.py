@@ -15,7 +15,7 @@ from baselines.train import train
 def smoke(run_dir, **env_kwargs) -> dict:
     train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=env_kwargs, total_timesteps=128, n_envs=1,
                     checkpoint_freq=64, eval_freq=0, progress_bar=False, run_dir=str(run_dir),
-                    overrides={"n_steps": 64, "batch_size": 32, "n_epochs": 1, "vec_env": "dummy"}))
+                    overrides={"n_steps": 64, "batch_size": 32, "n_epochs": 1, "vec_env": "dummy", "normalize_steps": 64}))
     return json.loads((run_dir / "state.json").read_text())
 
 
@@ -42,3 +42,19 @@ def test_a_mario_run_evaluates_with_a_video(tmp_path):
     result = evaluate(tmp_path / "run", episodes=1, video=True)
     assert result["episodes"] == 1
     assert list((tmp_path / "run" / "videos").glob("*.mp4"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("state", ["dqn", "ram"])
+def test_double_dqn_trains_on_mario(tmp_path, state):
+    """The lecture's miniproject: Double DQN with replay and a target network, on the lecture's
+    state ("ram") and on Mnih et al.'s ("dqn"), learning from the 64th step on."""
+    run_dir = tmp_path / state
+    train(TrainArgs(algo="dqn", env="RLEnvs/Mario-v0", env_kwargs={"state": state, "frame_skip": 4},
+                    total_timesteps=160, checkpoint_freq=80, eval_freq=0, progress_bar=False, run_dir=str(run_dir),
+                    overrides={"buffer_size": 1000, "learning_starts": 64, "target_update_interval": 32,
+                               "normalize_steps": 64}))
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["hyperparams"]["double_dqn"] is True
+    assert json.loads((run_dir / "state.json").read_text())["timesteps"] == 160
+    assert evaluate(run_dir, episodes=1)["episodes"] == 1

@@ -6,7 +6,6 @@ import pytest
 
 import rl_envs  # noqa: F401
 from baselines.tabular import value_iteration
-from rl_envs.pub.rewards import BEER_REWARD
 from rl_envs.pub.env import (
     STATES,
     Activity,
@@ -16,6 +15,7 @@ from rl_envs.pub.env import (
     State,
     Weather,
 )
+from rl_envs.pub.rewards import BEER_REWARD
 
 GAMMA = 0.95
 

@@ -1,0 +1,89 @@
+"""Training throughput against the envs' own speed, measured on the same cores in the same run.
+
+For one configuration (default: PPO on Mario's "ram" state, frame_skip 4, with the run's own
+hyperparameters, n_envs and process layout) it alternates, ``--rounds`` times:
+
+- env only: the training's VecEnv stepped with uniformly random actions (agent steps/s);
+- trainer: SB3's ``learn`` on that VecEnv with the trainer's callbacks for speed
+  (:class:`baselines.callbacks.OneThreadWhileCollecting`), so steps/s includes acting and updates;
+
+and prints the best of each and their ratio. Target for PPO on "ram": trainer >= 70% of env only.
+
+Run: ``.venv/bin/python scripts/bench_training.py [--algo ppo] [--steps 8192] [--rounds 3]
+[--env-kwarg state=ram --env-kwarg frame_skip=4] [--set n_envs=4]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from baselines.callbacks import OneThreadWhileCollecting  # noqa: E402
+from baselines.config import check_hyperparams, load_hyperparams  # noqa: E402
+from baselines.factories import build_model, make_vec_env  # noqa: E402
+from rl_envs.cli_args import parse_kwargs  # noqa: E402
+
+TARGET = 0.70
+ENV = "RLEnvs/Mario-v0"
+
+
+def env_steps_per_second(venv, steps: int, seed: int) -> float:
+    venv.action_space.seed(seed)
+    venv.reset()
+    start = time.perf_counter()
+    for _ in range(steps // venv.num_envs):
+        venv.step(np.array([venv.action_space.sample() for _ in range(venv.num_envs)]))
+    return steps // venv.num_envs * venv.num_envs / (time.perf_counter() - start)
+
+
+def trainer_steps_per_second(model, steps: int, callbacks: list) -> float:
+    before = model.num_timesteps
+    start = time.perf_counter()
+    model.learn(steps, callback=callbacks, reset_num_timesteps=False)
+    return (model.num_timesteps - before) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--algo", default="ppo", choices=("ppo", "dqn"))
+    parser.add_argument("--env", default=ENV)
+    parser.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
+                        help="env option (default for Mario: state=ram frame_skip=4)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="hyperparameter override")
+    parser.add_argument("--steps", type=int, default=8192, help="agent steps per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    env_kwargs = parse_kwargs(args.env_kwarg, "--env-kwarg") or (
+        {"state": "ram", "frame_skip": 4} if args.env == ENV else {})
+    params = check_hyperparams(args.algo, {**load_hyperparams(args.algo, args.env, env_kwargs),
+                                           **parse_kwargs(args.set, "--set")}, "--set")
+    n_envs = int(params.get("n_envs", 1))
+    venv = make_vec_env(args.env, env_kwargs, params, n_envs, seed=0, training=True)
+    model = build_model(args.algo, params, venv, seed=0, device="cpu")
+    callbacks = [OneThreadWhileCollecting()] if params.get("vec_env") == "subproc" and n_envs > 1 else []
+    model.learn(min(args.steps, 2048), callback=callbacks)  # warm-up: processes, allocations
+    env_speeds, trainer_speeds = [], []
+    for round_ in range(args.rounds):
+        env_speeds.append(env_steps_per_second(venv, args.steps, seed=round_))
+        trainer_speeds.append(trainer_steps_per_second(model, args.steps, callbacks))
+        print(f"round {round_ + 1}: env only {env_speeds[-1]:.0f} steps/s, trainer {trainer_speeds[-1]:.0f} steps/s",
+              flush=True)
+    venv.close()
+    env_best, trainer_best = max(env_speeds), max(trainer_speeds)
+    ratio = trainer_best / env_best
+    print(json.dumps({"algo": args.algo, "env": args.env, "env_kwargs": env_kwargs, "n_envs": n_envs,
+                      "vec_env": params.get("vec_env", "dummy"), "steps": args.steps, "rounds": args.rounds,
+                      "env_only_steps_per_second": round(env_best, 1),
+                      "trainer_steps_per_second": round(trainer_best, 1), "ratio": round(ratio, 3)}))
+    print(f"trainer at {ratio:.0%} of env-only speed (target >= {TARGET:.0%}): {'met' if ratio >= TARGET else 'missed'}")
+
+
+if __name__ == "__main__":
+    main()
