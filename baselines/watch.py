@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from baselines.args import WatchArgs
 from baselines.checkpoint import CheckpointError
@@ -12,8 +11,7 @@ from baselines.cli import forward
 from baselines.config import eval_deterministic
 from baselines.evaluate import load_run
 from rl_envs.extras import MissingExtraError
-from rl_envs.play import FONT_PX, Scoreboard, draw
-from rl_envs.pygame_utils import font, pygame
+from rl_envs.play import Scoreboard, Shown, show
 
 
 def watch(run_dir: Path, fps: float | None = None, zoom: float = 1.0, max_frames: int | None = None,
@@ -22,27 +20,20 @@ def watch(run_dir: Path, fps: float | None = None, zoom: float = 1.0, max_frames
     ``eval_deterministic: false``) in its own env configuration until Esc or close."""
     model, venv, config = load_run(Path(run_dir), model_name, render_mode="rgb_array", seed=seed)
     greedy = eval_deterministic(config["hyperparams"])
-    pg = pygame()
-    pg.display.init()
-    pg.display.set_caption(f"rl-envs: {config['args']['algo']} on {config['args']['env']}")
-    fps = fps or venv.metadata.get("render_fps") or 30
-    board, clock, screen, frames, running = Scoreboard(), pg.time.Clock(), None, 0, True
+    status = f"{config['args']['algo']} agent; Esc: quit"
     obs = venv.reset()
-    while running:
-        running = not any(e.type == pg.QUIT or (e.type == pg.KEYDOWN and e.key == pg.K_ESCAPE) for e in pg.event.get())
+
+    def step(_: int) -> Shown:
+        nonlocal obs
         action, _ = model.predict(obs, deterministic=greedy)
         obs, reward, done, infos = venv.step(action)
-        board.record(float(reward[0]), infos[0])
-        if done[0]:
-            board.end_episode()
-        frame: Any = venv.render()
-        screen = draw(pg, screen, frame, board.lines() + [f"{config['args']['algo']} agent; Esc: quit"], zoom, font(FONT_PX))
-        clock.tick(fps)
-        frames += 1
-        running = running and (max_frames is None or frames < max_frames)
-    pg.display.quit()
-    venv.close()
-    return board
+        return Shown(float(reward[0]), bool(done[0]), infos[0], venv.render(), status)
+
+    try:
+        return show(f"rl-envs: {config['args']['algo']} on {config['args']['env']}", step,
+                    fps=fps or venv.metadata.get("render_fps") or 30, zoom=zoom, max_frames=max_frames)
+    finally:
+        venv.close()
 
 
 def run(args: WatchArgs) -> int:

@@ -11,6 +11,7 @@ Gymnasium's own ``gymnasium.utils.play.play`` reads.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -281,22 +282,55 @@ def play_demo(env: gym.Env, demo: Demonstration, *, zoom: float = 1.0, fps: floa
     mario = env.unwrapped
     if not hasattr(mario, "action_for_byte"):
         raise ValueError("--demo replays Mario demonstrations; this env is not RLEnvs/Mario-v0")
+    env.reset(seed=0)
+
+    def step(n: int) -> Shown | None:
+        if n >= len(demo.frames):
+            return None
+        _, reward, terminated, truncated, info = env.step(mario.action_for_byte(demo.frames[n]))
+        return Shown(reward, terminated or truncated, info, env.render(),
+                     f"demonstration: frame {n + 1} of {len(demo.frames)}; Esc: quit")
+
+    return show(f"rl-envs: demonstration of stage {demo.stage}", step, fps=fps or env.metadata.get("render_fps") or 60,
+                zoom=zoom, max_frames=max_frames, stop_at_episode_end=True)
+
+
+@dataclass
+class Shown:
+    """One step as a window that plays by itself shows it."""
+
+    reward: float
+    done: bool
+    info: dict
+    frame: np.ndarray
+    status: str
+
+
+def show(title: str, step: Callable[[int], Shown | None], *, fps: float, zoom: float = 1.0,
+         max_frames: int | None = None, stop_at_episode_end: bool = False) -> Scoreboard:
+    """A window that steps by itself (a demonstration, a trained agent): ``step(n)`` takes the
+    n-th step (None: nothing more); the picture, the scoreboard and the step's status line are
+    shown at ``fps`` until Esc, closing the window, ``max_frames``, or the end of the episode
+    with ``stop_at_episode_end``."""
     pg = pygame()
     pg.display.init()
-    pg.display.set_caption(f"rl-envs: demonstration of stage {demo.stage}")
-    env.reset(seed=0)
-    board, clock, screen = Scoreboard(), pg.time.Clock(), None
-    fps = fps or env.metadata.get("render_fps") or 60
-    for n, byte in enumerate(demo.frames[:max_frames]):
-        if any(e.type == pg.QUIT or (e.type == pg.KEYDOWN and e.key == pg.K_ESCAPE) for e in pg.event.get()):
-            break
-        _, reward, terminated, truncated, info = env.step(mario.action_for_byte(byte))
-        board.record(reward, info)
-        help_line = f"demonstration: frame {n + 1} of {len(demo.frames)}; Esc: quit"
-        screen = draw(pg, screen, env.render(), board.lines() + [help_line], zoom, font(FONT_PX))
-        clock.tick(fps)
-        if terminated or truncated:
-            board.end_episode()
-            break
-    pg.display.quit()
+    pg.display.set_caption(title)
+    board, clock, screen, n = Scoreboard(), pg.time.Clock(), None, 0
+    try:
+        while max_frames is None or n < max_frames:
+            if any(e.type == pg.QUIT or (e.type == pg.KEYDOWN and e.key == pg.K_ESCAPE) for e in pg.event.get()):
+                break
+            shown = step(n)
+            if shown is None:
+                break
+            board.record(shown.reward, shown.info)
+            screen = draw(pg, screen, shown.frame, board.lines() + [shown.status], zoom, font(FONT_PX))
+            clock.tick(fps)
+            n += 1
+            if shown.done:
+                board.end_episode()
+                if stop_at_episode_end:
+                    break
+    finally:
+        pg.display.quit()
     return board

@@ -344,18 +344,21 @@ class MarioEnv(gym.Env):
             where["frontier"] = self._frontier
         return self._begin_here(where)
 
-    def _start_episode(self) -> tuple[Any, dict]:
+    def _reset_emulator(self) -> dict:
+        """The stage's start, with the bookkeeping of frames and returns emptied; the library's info."""
         self._frames = []
         _, info = self.emulator.reset()
         self._library = self._library_unclipped = 0.0
-        self._last_byte = 0
-        self._memory_key = None
+        self._last_byte, self._memory_key = 0, None
+        return info
+
+    def _start_episode(self) -> tuple[Any, dict]:
+        info = self._reset_emulator()
         for _ in range(int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0):
             _, _, terminated, _, info = self.emulator.step(0)
             self._frames.append(0)
             if terminated:  # idling cannot end a stage start; if it ever did, start again plainly
-                self._frames = []
-                _, info = self.emulator.reset()
+                info = self._reset_emulator()
                 break
         self._remember(info)
         return self._begin_here({"kind": "level", "frame": len(self._frames)})
@@ -462,10 +465,7 @@ class MarioEnv(gym.Env):
 
     def _replay(self, frames: tuple[int, ...]) -> None:
         """The stage's start, then ``frames``, through this env's bookkeeping."""
-        self._frames = []
-        _, info = self.emulator.reset()
-        self._library = self._library_unclipped = 0.0
-        self._last_byte, self._memory_key = 0, None
+        info = self._reset_emulator()
         self._remember(info)
         for byte in frames:
             terminated, info = self._advance(byte)
