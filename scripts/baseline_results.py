@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from baselines.rundir import CONFIG, EVAL
+from baselines.rundir import CONFIG, EVAL, STATE
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "baselines"
@@ -93,6 +93,7 @@ MARIO_RUNS = Path.home() / "runs"  # long runs live outside the work tree (--mar
 MARIO_PLOT = Path("docs") / "mario_training_flag_rate.png"  # relative to ROOT
 MARIO_DEMO = "rl_envs/mario/demos/1-1.json"
 MARIO_EVAL_EPISODES = 100
+MARIO_STEPS = 1_000_000
 MARIO_TARGET = 0.9  # greedy flag rate from the level's start, on 2 of 3 seeds
 # name -> (label, train arguments); run directory {--mario-runs}/mario_{name}_s{seed}. All train
 # from starts along the 1-1 demonstration; every evaluation starts at the level's start.
@@ -123,23 +124,36 @@ def mario_commands(root: Path, name: str, seed: int, minutes: float) -> list[lis
     """Train 1M steps (or ``minutes`` of wall time, resumable), then the three evaluations."""
     run_dir = str(mario_run(root, name, seed))
     train = ["python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *MARIO_EXPERIMENTS[name][1],
-             "--total-timesteps", "1000000", "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "50000",
+             "--total-timesteps", str(MARIO_STEPS), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "50000",
              "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes)]
     return [train] + [["python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
                       for file, (arguments, _) in MARIO_EVALS.items()]
 
 
 def train_mario(root: Path, name: str, seed: int, minutes: float) -> None:
-    """Train (or resume) and evaluate one run; what is already there is kept."""
+    """Train one run for a slice of ``minutes`` (resuming it if it exists and is short of 1M
+    steps), then evaluate whatever has no evaluation of the run's present model."""
     run_dir = mario_run(root, name, seed)
     train, *evaluations = mario_commands(root, name, seed, minutes)
     if (run_dir / CONFIG).exists():
         train = ["python", "-m", "baselines.train", "--resume", str(run_dir), "--no-progress-bar"]
-    if not (run_dir / "state.json").exists() or not all((run_dir / f).exists() for f in MARIO_EVALS):
+    if mario_steps(run_dir) < MARIO_STEPS:
         subprocess.run([sys.executable, *train[1:]], check=True, cwd=ROOT)
     for command, file in zip(evaluations, MARIO_EVALS):
-        if not (run_dir / file).exists():
+        if not mario_evaluated(run_dir, file):
             subprocess.run([sys.executable, *command[1:]], check=True, cwd=ROOT)
+
+
+def mario_steps(run_dir: Path) -> int:
+    """Steps of the run's final model (0 before its first training call ended)."""
+    state = run_dir / STATE
+    return json.loads(state.read_text())["timesteps"] if state.exists() else 0
+
+
+def mario_evaluated(run_dir: Path, file: str) -> bool:
+    """Whether ``file`` evaluates the run's present model (not one from before a resumption)."""
+    path = run_dir / file
+    return path.exists() and json.loads(path.read_text()).get("timesteps") == mario_steps(run_dir) > 0
 
 
 def mario_missing(root: Path, seeds: list[int]) -> list[str]:
@@ -148,9 +162,12 @@ def mario_missing(root: Path, seeds: list[int]) -> list[str]:
     for name in MARIO_EXPERIMENTS:
         for seed in seeds:
             run_dir = mario_run(root, name, seed)
-            absent = [f for f in ("state.json", *MARIO_EVALS) if not (run_dir / f).exists()]
-            if absent:
-                missing.append(f"{run_dir}: no {', '.join(absent)}")
+            absent = [f for f in (STATE, *MARIO_EVALS) if not (run_dir / f).exists()]
+            stale = [f for f in MARIO_EVALS if f not in absent and not mario_evaluated(run_dir, f)]
+            if absent or stale:
+                missing.append(f"{run_dir}: " + "; ".join(
+                    ([f"no {', '.join(absent)}"] if absent else [])
+                    + ([f"{', '.join(stale)} evaluate an earlier model"] if stale else [])))
     return missing
 
 
@@ -170,7 +187,7 @@ def mario_lines(root: Path, seeds: list[int]) -> str:
         flags = []
         for seed in seeds:
             run_dir = mario_run(root, name, seed)
-            state = json.loads((run_dir / "state.json").read_text())
+            state = json.loads((run_dir / STATE).read_text())
             evaluations = {f: json.loads((run_dir / f).read_text()) for f in MARIO_EVALS}
             cells = [mario_cell(e) for e in evaluations.values()]
             lines.append(f"| {label} | {seed} | {state['timesteps']:,} | {state['wall_seconds'] / 60:.0f} | "
@@ -203,12 +220,15 @@ def mario_plot(runs: dict[str, list[Path]], path: Path) -> Path:
 
     from baselines.compare.report import band, learning_curve, plot_curves, read_episodes
 
-    total = max(json.loads((d / "state.json").read_text())["timesteps"] for dirs in runs.values() for d in dirs)
+    total = max(json.loads((d / STATE).read_text())["timesteps"] for dirs in runs.values() for d in dirs)
     grid = np.linspace(total / 50, total, 50)
     window = total / 20
     data = {"steps": grid.tolist(), "window": window, "designs": {}}
     for label, dirs in runs.items():
-        mean, half = band(np.array([learning_curve(read_episodes(d), "flag", grid, window) for d in dirs]))
+        curves = np.array([learning_curve(read_episodes(d), "flag", grid, window) for d in dirs])
+        ends = np.array([mario_steps(d) for d in dirs])
+        curves[grid[None, :] > ends[:, None]] = np.nan  # a run's curve stops where the run stopped
+        mean, half = band(curves)
         data["designs"][label.split(",")[0]] = {"mean": mean.tolist(), "ci95": half.tolist(), "seeds": len(dirs)}
     path.parent.mkdir(parents=True, exist_ok=True)
     plot_curves(path, data, "Mario-v0 1-1: training episodes from demonstration starts, 2 CPU cores", "flag rate",

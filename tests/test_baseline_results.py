@@ -30,7 +30,7 @@ def fake_run(script, root: Path, name: str, seed: int, greedy_flags: list[float]
              "eval_greedy.json": evaluation(greedy_flags, [3161.0 if f else 1200.0 for f in greedy_flags], random),
              "eval_sampled.json": evaluation([1.0, 0.0], [3161.0, 900.0])}
     for file, data in files.items():
-        (run / file).write_text(json.dumps(data))
+        (run / file).write_text(json.dumps({**data, "timesteps": 1_000_000}))
     (run / "episodes.jsonl").write_text("".join(json.dumps({"step": 1000 * (i + 1), "flag": float(i % 2), "x_pos": 1.0})
                                                 + "\n" for i in range(500)))
     return run
@@ -94,3 +94,30 @@ def test_no_cartpole_runs_leave_the_results_table(tmp_path, monkeypatch, capsys)
     assert script.main(["--table-only", "--only", "cartpole"]) == 0
     assert "kept" in readme.read_text()
     assert "left as it is" in capsys.readouterr().out
+
+
+def test_evaluations_of_an_earlier_model_are_stale(tmp_path, monkeypatch, capsys):
+    script = load_script()
+    monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_ram": script.MARIO_EXPERIMENTS["ppo_ram"]})
+    run = fake_run(script, tmp_path, "ppo_ram", 0, [1.0])
+    (run / "state.json").write_text(json.dumps({"timesteps": 1_200_000, "wall_seconds": 6000.0}))  # resumed since
+    assert script.mario_missing(tmp_path, [0]) == [
+        f"{run}: eval_deterministic.json, eval_greedy.json, eval_sampled.json evaluate an earlier model"]
+
+
+def test_training_resumes_short_runs_and_evaluates_only_what_is_stale(tmp_path, monkeypatch):
+    script = load_script()
+    calls = []
+    monkeypatch.setattr(script.subprocess, "run", lambda cmd, **kwargs: calls.append(cmd[1:]))
+    run = fake_run(script, tmp_path, "ppo_ram", 0, [1.0])
+    script.train_mario(tmp_path, "ppo_ram", 0, 100)
+    assert calls == []  # finished and evaluated: nothing to do
+    (run / "config.json").write_text("{}")
+    (run / "state.json").write_text(json.dumps({"timesteps": 650_000, "wall_seconds": 5400.0}))
+    script.train_mario(tmp_path, "ppo_ram", 0, 100)
+    assert calls[0] == ["-m", "baselines.train", "--resume", str(run), "--no-progress-bar"]
+    assert [c[-1] for c in calls[1:]] == list(script.MARIO_EVALS)  # the subprocesses are stubbed: all stale
+    calls.clear()
+    script.train_mario(tmp_path, "dqn_ram", 1, 30)  # a new run: trained for a 30-minute slice
+    assert calls[0][:4] == ["-m", "baselines.train", "--env", "RLEnvs/Mario-v0"] and calls[0][-2:] == ["--max-minutes", "30"]
+    assert "--algo" in calls[0] and calls[0][calls[0].index("--algo") + 1] == "dqn"

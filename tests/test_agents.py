@@ -1,0 +1,31 @@
+"""The shipped agents (agents/*/): small, loadable with the safe loader by evaluate and watch, and
+still playing the episode their eval_deterministic.json recorded (the game is deterministic from
+the level's start, so any change to the env or the loader that alters their play shows here)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from baselines.evaluate import evaluate
+from baselines.watch import watch
+
+AGENTS = sorted(p for p in (Path(__file__).resolve().parents[1] / "agents").iterdir() if p.is_dir())
+MAX_BYTES = 10 * 2**20
+
+
+def test_agents_are_shipped():
+    assert {p.name for p in AGENTS} >= {"mario-1-1_ppo_ram"}
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=[p.name for p in AGENTS])
+def test_a_shipped_agent_replays_its_recorded_episode(tmp_path, agent):
+    assert sum(f.stat().st_size for f in agent.rglob("*") if f.is_file()) <= MAX_BYTES
+    recorded = json.loads((agent / "eval_deterministic.json").read_text())
+    copy = shutil.copytree(agent, tmp_path / agent.name)  # evaluate writes into the directory it evaluates
+    result = evaluate(copy, episodes=1, deterministic=True, output="replayed.json")
+    assert result["task"] == recorded["task"]
+    assert result["returns"] == recorded["returns"]
+    board = watch(copy, fps=10_000, max_frames=5)
+    assert board.steps == 5
