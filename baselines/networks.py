@@ -86,8 +86,9 @@ def fit_standardizers(policy: nn.Module, observations: np.ndarray) -> dict[str, 
     """Set every :class:`Standardize` in ``policy`` (DQN's online and target networks alike) to
     the mean and standard deviation of ``observations``; returns what was fitted."""
     flat = np.asarray(observations, dtype=np.float64).reshape(len(observations), -1)
-    mean, std = flat.mean(axis=0), flat.std(axis=0)
-    std = np.where(std < Standardize.MIN_STD, 1.0, std)
+    mean, spread = flat.mean(axis=0), flat.std(axis=0)
+    constant = spread < Standardize.MIN_STD
+    std = np.where(constant, 1.0, spread)
     fitted = 0
     for module in policy.modules():
         if isinstance(module, Standardize):
@@ -96,7 +97,7 @@ def fit_standardizers(policy: nn.Module, observations: np.ndarray) -> dict[str, 
             fitted += 1
     if not fitted:
         raise ValueError("the policy has no Standardize extractor to fit (hyperparameter normalize_obs: true)")
-    return {"observations": len(flat), "extractors": fitted, "constant_features": int((flat.std(axis=0) < Standardize.MIN_STD).sum())}
+    return {"observations": len(flat), "extractors": fitted, "constant_features": int(constant.sum())}
 
 
 ENCODERS: dict[str, type[BaseFeaturesExtractor]] = {"nature": NatureCNN, "small": SmallCNN, "pair": PairCNN}

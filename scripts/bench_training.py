@@ -23,11 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-
 from baselines.callbacks import OneThreadWhileCollecting  # noqa: E402
 from baselines.config import check_hyperparams, load_hyperparams  # noqa: E402
 from baselines.factories import build_model, make_vec_env  # noqa: E402
+from baselines.train import random_observations  # noqa: E402
 from rl_envs.cli_args import parse_kwargs  # noqa: E402
 
 TARGET = 0.70
@@ -35,12 +34,9 @@ ENV = "RLEnvs/Mario-v0"
 
 
 def env_steps_per_second(venv, steps: int, seed: int) -> float:
-    venv.action_space.seed(seed)
-    venv.reset()
     start = time.perf_counter()
-    for _ in range(steps // venv.num_envs):
-        venv.step(np.array([venv.action_space.sample() for _ in range(venv.num_envs)]))
-    return steps // venv.num_envs * venv.num_envs / (time.perf_counter() - start)
+    observations = random_observations(venv, steps, seed)  # the trainer's own random-action loop
+    return len(observations) / (time.perf_counter() - start)
 
 
 def trainer_steps_per_second(model, steps: int, callbacks: list) -> float:
