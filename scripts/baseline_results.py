@@ -123,10 +123,10 @@ def mario_run(root: Path, name: str, seed: int) -> Path:
 def mario_commands(root: Path, name: str, seed: int, minutes: float) -> list[list[str]]:
     """Train 1M steps (or ``minutes`` of wall time, resumable), then the three evaluations."""
     run_dir = str(mario_run(root, name, seed))
-    train = ["python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *MARIO_EXPERIMENTS[name][1],
+    train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *MARIO_EXPERIMENTS[name][1],
              "--total-timesteps", str(MARIO_STEPS), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "50000",
              "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes)]
-    return [train] + [["python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
+    return [train] + [[".venv/bin/python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
                       for file, (arguments, _) in MARIO_EVALS.items()]
 
 
