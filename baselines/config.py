@@ -17,6 +17,7 @@ from baselines.networks import policy_kwargs
 from rl_envs.options import check_choice, describe_range
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
+NORMALIZE_STEPS = 4096  # default of the hyperparameter normalize_steps
 ALGOS = ("dqn", "ppo")
 # Keys of ours, beside the SB3 algorithm's constructor arguments.
 OWN_KEYS = {
@@ -30,7 +31,7 @@ OWN_KEYS = {
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
     "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default), small (the 2013 DQN paper's, ~2.6x cheaper to train) or pair (small over Mario's frame pair stacked along channels)",
     "normalize_obs": "MlpPolicy: standardize each observation entry by its mean and std over random-action steps (and a --bc-demo's) before training, then frozen (baselines.networks.Standardize)",
-    "normalize_steps": "with normalize_obs: random-action env steps the statistics are fitted on (default 4096)",
+    "normalize_steps": f"with normalize_obs: random-action env steps the statistics are fitted on (default {NORMALIZE_STEPS})",
     "unsupported": "this combination cannot be trained; the text says why",
 }
 # Valid ranges, checked for the files and --set alike before anything is written or trained:

@@ -30,7 +30,14 @@ from baselines.callbacks import (
 )
 from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json, load_replay_buffer, safe_load
 from baselines.cli import forward
-from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic, load_hyperparams
+from baselines.config import (
+    NORMALIZE_STEPS,
+    ConfigError,
+    algo_class,
+    check_hyperparams,
+    eval_deterministic,
+    load_hyperparams,
+)
 from baselines.demonstrations import behaviour_clone, demonstration_pairs
 from baselines.factories import build_model, evaluation_kwargs, machine, make_env, make_vec_env, resolve_device
 from baselines.networks import fit_standardizers
@@ -50,7 +57,6 @@ from baselines.tb_names import CleanRLNames
 from rl_envs.options import check_choice, check_number
 from rl_envs.registry import entry
 
-NORMALIZE_STEPS = 4096  # default of the hyperparameter normalize_steps
 PRINT_EVERY_SECONDS = 300  # a progress line in the log of a run without a progress bar
 
 

@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from baselines.rundir import CONFIG, EVAL, STATE
+from baselines.rundir import CONFIG, EVAL, STATE, RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "baselines"
@@ -146,8 +146,8 @@ def train_mario(root: Path, name: str, seed: int, minutes: float) -> None:
 
 def mario_steps(run_dir: Path) -> int:
     """Steps of the run's final model (0 before its first training call ended)."""
-    state = run_dir / STATE
-    return json.loads(state.read_text())["timesteps"] if state.exists() else 0
+    state = RunDir(run_dir).load_state()
+    return state["timesteps"] if state else 0
 
 
 def mario_evaluated(run_dir: Path, file: str) -> bool:
@@ -187,7 +187,7 @@ def mario_lines(root: Path, seeds: list[int]) -> str:
         flags = []
         for seed in seeds:
             run_dir = mario_run(root, name, seed)
-            state = json.loads((run_dir / STATE).read_text())
+            state = RunDir(run_dir).load_state()
             evaluations = {f: json.loads((run_dir / f).read_text()) for f in MARIO_EVALS}
             cells = [mario_cell(e) for e in evaluations.values()]
             lines.append(f"| {label} | {seed} | {state['timesteps']:,} | {state['wall_seconds'] / 60:.0f} | "
@@ -220,7 +220,7 @@ def mario_plot(runs: dict[str, list[Path]], path: Path) -> Path:
 
     from baselines.compare.report import band, learning_curve, plot_curves, read_episodes
 
-    total = max(json.loads((d / STATE).read_text())["timesteps"] for dirs in runs.values() for d in dirs)
+    total = max(mario_steps(d) for dirs in runs.values() for d in dirs)
     grid = np.linspace(total / 50, total, 50)
     window = total / 20
     data = {"steps": grid.tolist(), "window": window, "designs": {}}
