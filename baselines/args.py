@@ -33,8 +33,14 @@ class TrainArgs:
     progress_bar: bool = field(default=True, metadata={"help": "show a progress bar with steps/s"})
     max_minutes: float | None = field(default=None, metadata={"help": "stop (and save) after this wall time"})
     bc_demo: str | None = field(default=None, metadata={
-        "help": "PPO on Mario: behaviour-clone this demonstration (rl-envs mario-search) before RL"})
+        "help": "Mario: fit the model to this demonstration (rl-envs mario-search), or every one in this "
+                "directory, before RL (PPO: behaviour cloning; DQN: DQfD's large-margin loss)"})
     bc_epochs: int = field(default=200, metadata={"help": "with --bc-demo: passes over the demonstration, >= 1"})
+    bc_idle: int = field(default=0, metadata={
+        "help": "with --bc-demo: fit each demonstration as replayed after 0, 1, ..., N idle frames too, 0 to 1000 "
+                "(the starts a noop_max=N evaluation plays)"})
+    bc_keep: int = field(default=0, metadata={
+        "help": "with --bc-demo: minibatches of the same loss per 1,000 env steps during RL, >= 0 (0: before RL only)"})
 
 
 @dataclass

@@ -14,6 +14,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
 
 from baselines.checkpoint import atomic_write, atomic_write_json, load_npz, save_replay_buffer
+from baselines.demonstrations import Cloner
 from baselines.episodes import EpisodeTracker, task_metrics
 from baselines.rundir import (
     BEST_MODEL,
@@ -70,6 +71,33 @@ class AtomicCheckpoint(BaseCallback):
         info = {"algo": self.algo, "wall_seconds": self.wall_seconds(), "replay_buffer": buffer is not None,
                 "unfinished": self.episode_log.running()}
         return self.run_dir.write_checkpoint(self.num_timesteps, write, info)
+
+
+class KeepCloning(BaseCallback):
+    """The demonstration's loss kept during RL: ``per_1000`` minibatches of it for every 1,000
+    env steps, taken between rollouts (after the algorithm's own updates). RL then improves the
+    cloned policy without forgetting what it copied: DAPG (Rajeswaran et al. 2018) keeps a
+    behaviour-cloning term in the policy gradient, DQfD (Hester et al. 2018) its margin loss."""
+
+    def __init__(self, cloner: Cloner, per_1000: int) -> None:
+        super().__init__()
+        self.cloner, self.per_1000 = cloner, per_1000
+        self.done_at = 0
+
+    def _on_training_start(self) -> None:
+        self.done_at = self.num_timesteps
+
+    def _on_rollout_start(self) -> None:
+        owed = (self.num_timesteps - self.done_at) * self.per_1000 // 1000
+        if owed >= 1:
+            self.cloner.steps(owed)
+            self.done_at += owed * 1000 // self.per_1000
+            loss, accuracy = self.cloner.score()
+            self.logger.record("losses/imitation_loss", loss)
+            self.logger.record("charts/demonstration_accuracy", accuracy)
+
+    def _on_step(self) -> bool:
+        return True
 
 
 class StopAfter(BaseCallback):

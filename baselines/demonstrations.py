@@ -1,17 +1,19 @@
-"""Behaviour cloning from a Mario demonstration before RL (the lectures' "learning from
-demonstrations": supervised learning of the demonstrated action from the observation, then
-offline + online RL from there). ``rl-envs-baselines train ... --bc-demo FILE``.
+"""Learning from Mario demonstrations (the lectures' "learning from demonstrations"):
+supervised learning of the demonstrated action from the observation before RL, and, with
+``--bc-keep``, during it. ``rl-envs-baselines train ... --bc-demo FILE``.
 
 The demonstration (controller bytes per frame, :mod:`rl_envs.mario.states`) is replayed from the
 level's start through the run's own pipeline (its state design, wrappers and frame stacking,
 one env), which turns it into (observation, action) pairs in the run's action design; the
-policy is then fitted to them by maximum likelihood (PPO's policy: minus the mean
-log-probability of the demonstrated actions). Imitation libraries (``imitation``) pin older
-Gymnasium releases, hence these few lines.
+model is then fitted to them by :func:`imitation_loss` (PPO: maximum likelihood of the
+demonstrated actions; DQN: DQfD's large-margin loss on its Q-values). Imitation libraries
+(``imitation``) pin older Gymnasium releases and have no DQfD, hence these few lines.
 """
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,72 +23,137 @@ from baselines.config import ConfigError
 from baselines.factories import evaluation_kwargs, make_vec_env
 from rl_envs.mario.states import load
 
+DQFD_MARGIN = 0.8  # Hester et al. 2018's margin between the demonstrated action's Q and the others'
+
+
+def demonstration_files(path: str) -> list[Path]:
+    """``path`` itself, or every ``*.json`` in it when it is a directory (sorted by name)."""
+    where = Path(path)
+    files = sorted(where.glob("*.json")) if where.is_dir() else [where]
+    if not files:
+        raise ConfigError(f"--bc-demo {path}: a directory with no demonstration (*.json) in it")
+    return files
+
 
 def demonstration_pairs(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any],
-                        path: str) -> tuple[np.ndarray, np.ndarray]:
-    """(observations, actions) of the demonstration in the run's configuration, from the level's start."""
+                        path: str, idle: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(observations, actions) of the demonstrations in ``path`` (a file or a directory of them)
+    in the run's configuration, each replayed from the level's start after 0, 1, ..., ``idle``
+    idle frames (the starts a ``noop_max=idle`` evaluation plays: the same buttons reach the
+    flag from each, but the frames the agent sees differ). A demonstration's own opening idle
+    frames (``meta["idle"]``, ``rl-envs mario-search --idle``) are played but not cloned:
+    standing still at the start is how it got a different start, not what to do there."""
     if env_id != "RLEnvs/Mario-v0":
         raise ConfigError(f"--bc-demo clones Mario demonstrations; this run trains on {env_id}")
-    demo = load(path)
-    # The demonstration starts at the stage's start, frame 0: no idling, no sticky buttons.
+    demos = [(file, load(file)) for file in demonstration_files(path)]
+    # Each replay starts at the stage's start after exactly `before` idle frames; no sticky buttons.
     kwargs = {**evaluation_kwargs(env_kwargs), "noop_max": 0, "sticky_actions": 0.0}
     venv = make_vec_env(env_id, kwargs, {**params, "vec_env": "dummy"}, 1, seed=0)
     mario = venv.envs[0].unwrapped
     design, skip = mario.action_design, mario.frame_skip
     if design.table is None:
+        venv.close()
         raise ConfigError(f"--bc-demo needs a discrete action design; actions={design.name!r} is not one")
     action_of = {byte: i for i, byte in reversed(list(enumerate(design.table_bytes)))}
-    observations, actions, info = [], [], {}
-    obs = venv.reset()
+    observations, actions = [], []
     try:
-        for start in range(0, len(demo.frames), skip):
-            held = set(demo.frames[start:start + skip])
-            if len(held) != 1 or next(iter(held)) not in action_of:
-                raise ConfigError(f"{path}: frames {start}-{start + skip - 1} press {sorted(held)}, which "
-                                  f"actions={design.name!r} with frame_skip={skip} cannot press (search with "
-                                  f"rl-envs mario-search --actions {design.name} --hold a multiple of {skip})")
-            observations.append(obs[0])
-            actions.append(action_of[held.pop()])
-            obs, _, done, infos = venv.step(np.array([actions[-1]]))
-            info = infos[0]
-            if done[0]:
-                break
+        for (file, demo), before in itertools.product(demos, range(idle + 1)):
+            opening = demo.meta.get("idle", 0)
+            if type(opening) is not int or opening < 0 or opening % skip:
+                raise ConfigError(f"{file}: meta.idle (frames idled before the demonstration) must be a whole "
+                                  f"number >= 0 and a multiple of frame_skip={skip}; got {opening!r}")
+            venv.set_options({"idle": before})
+            obs, info = venv.reset(), {}
+            for start in range(0, len(demo.frames), skip):
+                held = set(demo.frames[start:start + skip])
+                if len(held) != 1 or next(iter(held)) not in action_of:
+                    raise ConfigError(f"{file}: frames {start}-{start + skip - 1} press {sorted(held)}, which "
+                                      f"actions={design.name!r} with frame_skip={skip} cannot press (search with "
+                                      f"rl-envs mario-search --actions {design.name} --hold a multiple of {skip})")
+                action = action_of[held.pop()]
+                if start >= opening:
+                    observations.append(obs[0])
+                    actions.append(action)
+                obs, _, done, infos = venv.step(np.array([action]))
+                info = infos[0]
+                if done[0]:
+                    break
+            if not info.get("flag_get"):
+                raise ConfigError(f"{file} does not reach the flag when replayed in this run's configuration "
+                                  f"({kwargs}) after {before} idle frames; it reached x {info.get('x_pos')}")
     finally:
         venv.close()
-    if not info.get("flag_get"):
-        raise ConfigError(f"{path} does not reach the flag when replayed in this run's configuration "
-                          f"({kwargs}); it reached x {info.get('x_pos')}")
     return np.array(observations), np.array(actions)
+
+
+def imitation_loss(model: Any, observations: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """The supervised loss that makes the demonstrated actions the model's greedy ones. PPO:
+    minus their mean log-probability (behaviour cloning). DQN: DQfD's large-margin loss,
+    mean of max_a [Q(s, a) + margin (a != a_E)] - Q(s, a_E), which ranks a_E first by a margin
+    and leaves the Q scale to the TD loss (Hester et al. 2018)."""
+    q_net = getattr(model, "q_net", None)
+    if q_net is None:
+        return -model.policy.get_distribution(observations).log_prob(actions).mean()
+    q = q_net(observations)
+    margins = torch.full_like(q, DQFD_MARGIN).scatter_(1, actions[:, None], 0.0)
+    return ((q + margins).max(dim=1).values - q.gather(1, actions[:, None]).squeeze(1)).mean()
+
+
+def greedy_actions(model: Any, observations: torch.Tensor) -> torch.Tensor:
+    q_net = getattr(model, "q_net", None)
+    if q_net is None:
+        return model.policy.get_distribution(observations).mode()
+    return q_net(observations).argmax(dim=1)
+
+
+class Cloner:
+    """Minibatch gradient steps of :func:`imitation_loss` on (observation, action) pairs, with
+    its own Adam (the algorithm's optimizer keeps its moments for the RL loss)."""
+
+    def __init__(self, model: Any, observations: np.ndarray, actions: np.ndarray, batch_size: int = 64,
+                 learning_rate: float = 1e-3, seed: int = 0) -> None:
+        self.model, self.batch_size = model, batch_size
+        self.observations, _ = model.policy.obs_to_tensor(observations)
+        self.actions = torch.as_tensor(actions, device=model.device).long()
+        self.optimizer = torch.optim.Adam(model.policy.parameters(), lr=learning_rate)
+        self.rng = np.random.default_rng(seed)
+        self.order: list[np.ndarray] = []
+
+    def steps(self, n: int) -> None:
+        """``n`` minibatches, drawn without replacement epoch after epoch."""
+        self.model.policy.set_training_mode(True)
+        for _ in range(n):
+            if not self.order:
+                permutation = self.rng.permutation(len(self.actions))
+                self.order = [permutation[i:i + self.batch_size] for i in range(0, len(permutation), self.batch_size)]
+            batch = torch.as_tensor(self.order.pop(), device=self.model.device)
+            loss = imitation_loss(self.model, self.observations[batch], self.actions[batch])
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.model.policy.set_training_mode(False)
+
+    def epochs(self, n: int) -> None:
+        self.order = []
+        self.steps(n * -(-len(self.actions) // self.batch_size))
+
+    def score(self) -> tuple[float, float]:
+        """(imitation loss, share of pairs whose greedy action is the demonstrated one)."""
+        with torch.no_grad():
+            loss = imitation_loss(self.model, self.observations, self.actions).item()
+            accuracy = (greedy_actions(self.model, self.observations) == self.actions).float().mean().item()
+        return loss, accuracy
 
 
 def behaviour_clone(model: Any, observations: np.ndarray, actions: np.ndarray, epochs: int,
                     batch_size: int = 64, learning_rate: float = 1e-3, seed: int = 0) -> dict[str, float]:
-    """Fit ``model.policy`` to the pairs; returns the loss before and after and the greedy accuracy."""
-    policy = model.policy
-    optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate)
-    rng = np.random.default_rng(seed)
-    target = torch.as_tensor(actions, device=model.device)
-
-    def loss_and_accuracy() -> tuple[float, float]:
-        with torch.no_grad():
-            obs, _ = policy.obs_to_tensor(observations)
-            distribution = policy.get_distribution(obs)
-            loss = -distribution.log_prob(target).mean().item()
-            accuracy = (distribution.mode() == target).float().mean().item()
-        return loss, accuracy
-
-    before, _ = loss_and_accuracy()
-    policy.set_training_mode(True)
-    for _ in range(epochs):
-        order = rng.permutation(len(actions))
-        for i in range(0, len(order), batch_size):
-            batch = order[i:i + batch_size]
-            obs, _ = policy.obs_to_tensor(observations[batch])
-            loss = -policy.get_distribution(obs).log_prob(target[batch]).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    policy.set_training_mode(False)
-    after, accuracy = loss_and_accuracy()
+    """Fit ``model`` to the pairs (:func:`imitation_loss`); returns the loss before and after and
+    the greedy accuracy. A DQN's target network is then synchronised with the fitted one."""
+    cloner = Cloner(model, observations, actions, batch_size, learning_rate, seed)
+    before, _ = cloner.score()
+    cloner.epochs(epochs)
+    after, accuracy = cloner.score()
+    if getattr(model, "q_net_target", None) is not None:
+        model.q_net_target.load_state_dict(model.q_net.state_dict())
     return {"pairs": len(actions), "epochs": epochs, "loss_before": before, "loss_after": after,
             "greedy_accuracy": accuracy}

@@ -23,6 +23,7 @@ from baselines.args import TrainArgs, TrainCommand, from_dict
 from baselines.callbacks import (
     AtomicCheckpoint,
     EpisodeLog,
+    KeepCloning,
     OneThreadWhileCollecting,
     ProgressFile,
     ResumableEval,
@@ -38,7 +39,7 @@ from baselines.config import (
     eval_deterministic,
     load_hyperparams,
 )
-from baselines.demonstrations import behaviour_clone, demonstration_pairs
+from baselines.demonstrations import Cloner, behaviour_clone, demonstration_pairs
 from baselines.factories import build_model, evaluation_kwargs, machine, make_env, make_vec_env, resolve_device
 from baselines.networks import fit_standardizers
 from baselines.rundir import (
@@ -78,8 +79,10 @@ def check_args(args: TrainArgs) -> None:
     if args.max_minutes is not None:
         check_number("max_minutes", args.max_minutes, low=0.0, low_inclusive=False)
     check_number("bc_epochs", args.bc_epochs, low=1, integer=True)
-    if args.bc_demo is not None and args.algo != "ppo":
-        raise ConfigError(f"--bc-demo clones a demonstration into PPO's policy; this run trains {args.algo}")
+    check_number("bc_keep", args.bc_keep, low=0, integer=True)
+    check_number("bc_idle", args.bc_idle, low=0, high=1000, integer=True)
+    if args.bc_keep and args.bc_demo is None:
+        raise ConfigError("--bc-keep keeps fitting the --bc-demo demonstration during RL; give --bc-demo too")
 
 
 def resume_args(run_dir: Path, total_timesteps: int | None = None) -> TrainArgs:
@@ -186,15 +189,15 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
             load_replay_buffer(model.replay_buffer, checkpoint["dir"] / REPLAY_ARRAYS, checkpoint["dir"] / REPLAY_INFO)
         print(f"resuming {run_dir} at step {model.num_timesteps:,} of {total:,}")
     cloned, observations = None, None
-    if checkpoint is None and args.bc_demo is not None:  # a bad demonstration fails before anything is written
-        observations, actions = demonstration_pairs(args.env, args.env_kwargs, params, args.bc_demo)
+    if args.bc_demo is not None and (checkpoint is None or args.bc_keep):  # a bad one fails before anything is written
+        observations, actions = demonstration_pairs(args.env, args.env_kwargs, params, args.bc_demo, args.bc_idle)
     if checkpoint is None and params.get("normalize_obs"):
         seen = random_observations(venv, int(params.get("normalize_steps", NORMALIZE_STEPS)), args.seed)
         fitted = fit_standardizers(model.policy, seen if observations is None else np.concatenate([seen, observations]))
         print(f"observations standardized by the mean and std of {fitted['observations']:,} observations "
               f"(random actions{' and the demonstration' if observations is not None else ''}; "
               f"{fitted['constant_features']} entries constant there)")
-    if observations is not None:
+    if checkpoint is None and observations is not None:
         cloned = behaviour_clone(model, observations, actions, args.bc_epochs, seed=args.seed)
         print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
               f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f}")
@@ -213,6 +216,8 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     callbacks: list = [episode_log, ProgressFile(run_dir, total, print_every=None if args.progress_bar else PRINT_EVERY_SECONDS), saver]
     if args.algo == "ppo" and params.get("vec_env") == "subproc" and n_envs > 1:
         callbacks.append(OneThreadWhileCollecting())
+    if args.bc_keep:
+        callbacks.append(KeepCloning(Cloner(model, observations, actions, seed=args.seed), args.bc_keep))
     if args.max_minutes is not None:
         callbacks.append(StopAfter(args.max_minutes * 60))
     if args.eval_freq > 0:

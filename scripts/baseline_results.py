@@ -98,12 +98,13 @@ MARIO_TARGET = 0.9  # greedy flag rate from the level's start, on 2 of 3 seeds
 # name -> (label, train arguments); run directory {--mario-runs}/mario_{name}_s{seed}. All train
 # from starts along the 1-1 demonstration; every evaluation starts at the level's start.
 MARIO_EXPERIMENTS = {
-    "ppo_ram": ("PPO, state ram (MLP), BC then demonstration starts",
-                ["--algo", "ppo", "--env-kwarg", "state=ram", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
-                 "--bc-demo", MARIO_DEMO, "--bc-epochs", "1000"]),
-    "dqn_ram": ("Double DQN, state ram (MLP), demonstration starts",
-                ["--algo", "dqn", "--env-kwarg", "state=ram", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
-                 "--set", "reward_scale=0.1"]),
+    "ppo_dqn": ("PPO, state dqn (small CNN), BC before and during RL, demonstration starts",
+                ["--algo", "ppo", "--env-kwarg", "state=dqn", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
+                 "--bc-demo", MARIO_DEMO, "--bc-idle", "30", "--bc-epochs", "8", "--bc-keep", "32"]),
+    "dqn_dqn": ("Double DQN, state dqn (small CNN), DQfD margin loss before and during RL, demonstration starts",
+                ["--algo", "dqn", "--env-kwarg", "state=dqn", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
+                 "--bc-demo", MARIO_DEMO, "--bc-idle", "30", "--bc-epochs", "8", "--bc-keep", "125",
+                 "--set", "cnn=small", "--set", "exploration_initial_eps=0.1", "--set", "reward_scale=0.1"]),
 }
 # file -> (evaluate arguments, column): greedy and sampled over 100 episodes idling 0-30 frames
 # first (the game is deterministic: without idling every greedy episode is the same one).
@@ -124,7 +125,7 @@ def mario_commands(root: Path, name: str, seed: int, minutes: float) -> list[lis
     """Train 1M steps (or ``minutes`` of wall time, resumable), then the three evaluations."""
     run_dir = str(mario_run(root, name, seed))
     train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *MARIO_EXPERIMENTS[name][1],
-             "--total-timesteps", str(MARIO_STEPS), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "50000",
+             "--total-timesteps", str(MARIO_STEPS), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "25000",
              "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes)]
     return [train] + [[".venv/bin/python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
                       for file, (arguments, _) in MARIO_EVALS.items()]

@@ -42,26 +42,27 @@ def test_mario_table_from_runs_with_targets_per_agent(tmp_path, monkeypatch):
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- mario-results:start -->\nold table\n<!-- mario-results:end -->\nrest\n")
     for seed, flags in enumerate([[1.0, 1.0, 1.0, 0.0], [1.0] * 4, [0.0] * 4]):
-        fake_run(script, tmp_path / "runs", "ppo_ram", seed, flags)
-        fake_run(script, tmp_path / "runs", "dqn_ram", seed, [0.0, 1.0, 0.0, 0.0])
+        fake_run(script, tmp_path / "runs", "ppo_dqn", seed, flags)
+        fake_run(script, tmp_path / "runs", "dqn_dqn", seed, [0.0, 1.0, 0.0, 0.0])
     assert script.mario_results(tmp_path / "runs", [0, 1, 2], readme)
     text = readme.read_text()
     assert text.startswith("intro\n<!-- mario-results:start -->\n| agent | seed |") and text.endswith("<!-- mario-results:end -->\nrest\n")
     assert "old table" not in text
-    assert "| PPO, state ram (MLP), BC then demonstration starts | 1 | 1,000,000 | 90 | flag (x 3161) | 1.00, x 3161 | 0.50, x 2030 |" in text
-    assert "- PPO, state ram (MLP), BC then demonstration starts: 1 of 3 seeds reach a greedy flag rate >= 0.9 (flag rates 0.75, 1.00, 0.00): target not met" in text
-    assert "- Double DQN, state ram (MLP), demonstration starts: 0 of 3 seeds" in text
+    ppo, dqn = (script.MARIO_EXPERIMENTS[name][0] for name in ("ppo_dqn", "dqn_dqn"))
+    assert f"| {ppo} | 1 | 1,000,000 | 90 | flag (x 3161) | 1.00, x 3161 | 0.50, x 2030 |" in text
+    assert f"- {ppo}: 1 of 3 seeds reach a greedy flag rate >= 0.9 (flag rates 0.75, 1.00, 0.00): target not met" in text
+    assert f"- {dqn}: 0 of 3 seeds" in text
     assert "| uniformly random actions (on the same starts, pooled) |  |  |  |  | 0.00, x 750 |  |" in text
     assert (tmp_path / "docs" / "mario_training_flag_rate.png").stat().st_size > 10_000
-    assert "--run-dir ~/runs/mario_ppo_ram_s0" in text and "--bc-demo rl_envs/mario/demos/1-1.json" in text
+    assert "--run-dir ~/runs/mario_ppo_dqn_s0" in text and "--bc-demo rl_envs/mario/demos/1-1.json" in text
 
 
 def test_two_seeds_meeting_the_target_meet_it(tmp_path, monkeypatch):
     script = load_script()
     monkeypatch.setattr(script, "ROOT", tmp_path)
-    monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_ram": script.MARIO_EXPERIMENTS["ppo_ram"]})
+    monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_dqn": script.MARIO_EXPERIMENTS["ppo_dqn"]})
     for seed, flags in enumerate([[1.0] * 10, [1.0] * 9 + [0.0], [0.0] * 10]):
-        fake_run(script, tmp_path, "ppo_ram", seed, flags)
+        fake_run(script, tmp_path, "ppo_dqn", seed, flags)
     assert "2 of 3 seeds reach a greedy flag rate >= 0.9 (flag rates 1.00, 0.90, 0.00): target met" in \
         script.mario_lines(tmp_path, [0, 1, 2])
     assert "(3 seeds needed, 1 run)" in script.mario_lines(tmp_path, [0])
@@ -73,15 +74,15 @@ def test_missing_runs_leave_the_readme_table_and_are_named(tmp_path, monkeypatch
     readme = tmp_path / "README.md"
     original = "<!-- mario-results:start -->\nthe measured table\n<!-- mario-results:end -->\n"
     readme.write_text(original)
-    fake_run(script, tmp_path, "ppo_ram", 0, [1.0])
-    (script.mario_run(tmp_path, "ppo_ram", 0) / "eval_sampled.json").unlink()
+    fake_run(script, tmp_path, "ppo_dqn", 0, [1.0])
+    (script.mario_run(tmp_path, "ppo_dqn", 0) / "eval_sampled.json").unlink()
     assert not script.mario_results(tmp_path, [0, 1], readme)
     assert readme.read_text() == original
     out = capsys.readouterr().out
     assert "Mario table left as it is; missing:" in out
-    assert f"{tmp_path / 'mario_ppo_ram_s0'}: no eval_sampled.json" in out
-    assert f"{tmp_path / 'mario_ppo_ram_s1'}: no state.json, eval_deterministic.json" in out
-    assert f"{tmp_path / 'mario_dqn_ram_s0'}: no state.json" in out
+    assert f"{tmp_path / 'mario_ppo_dqn_s0'}: no eval_sampled.json" in out
+    assert f"{tmp_path / 'mario_ppo_dqn_s1'}: no state.json, eval_deterministic.json" in out
+    assert f"{tmp_path / 'mario_dqn_dqn_s0'}: no state.json" in out
     assert not (tmp_path / "results" / "mario.md").exists()
 
 
@@ -98,8 +99,8 @@ def test_no_cartpole_runs_leave_the_results_table(tmp_path, monkeypatch, capsys)
 
 def test_evaluations_of_an_earlier_model_are_stale(tmp_path, monkeypatch, capsys):
     script = load_script()
-    monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_ram": script.MARIO_EXPERIMENTS["ppo_ram"]})
-    run = fake_run(script, tmp_path, "ppo_ram", 0, [1.0])
+    monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_dqn": script.MARIO_EXPERIMENTS["ppo_dqn"]})
+    run = fake_run(script, tmp_path, "ppo_dqn", 0, [1.0])
     (run / "state.json").write_text(json.dumps({"timesteps": 1_200_000, "wall_seconds": 6000.0}))  # resumed since
     assert script.mario_missing(tmp_path, [0]) == [
         f"{run}: eval_deterministic.json, eval_greedy.json, eval_sampled.json evaluate an earlier model"]
@@ -109,15 +110,15 @@ def test_training_resumes_short_runs_and_evaluates_only_what_is_stale(tmp_path, 
     script = load_script()
     calls = []
     monkeypatch.setattr(script.subprocess, "run", lambda cmd, **kwargs: calls.append(cmd[1:]))
-    run = fake_run(script, tmp_path, "ppo_ram", 0, [1.0])
-    script.train_mario(tmp_path, "ppo_ram", 0, 100)
+    run = fake_run(script, tmp_path, "ppo_dqn", 0, [1.0])
+    script.train_mario(tmp_path, "ppo_dqn", 0, 100)
     assert calls == []  # finished and evaluated: nothing to do
     (run / "config.json").write_text("{}")
     (run / "state.json").write_text(json.dumps({"timesteps": 650_000, "wall_seconds": 5400.0}))
-    script.train_mario(tmp_path, "ppo_ram", 0, 100)
+    script.train_mario(tmp_path, "ppo_dqn", 0, 100)
     assert calls[0] == ["-m", "baselines.train", "--resume", str(run), "--no-progress-bar"]
     assert [c[-1] for c in calls[1:]] == list(script.MARIO_EVALS)  # the subprocesses are stubbed: all stale
     calls.clear()
-    script.train_mario(tmp_path, "dqn_ram", 1, 30)  # a new run: trained for a 30-minute slice
+    script.train_mario(tmp_path, "dqn_dqn", 1, 30)  # a new run: trained for a 30-minute slice
     assert calls[0][:4] == ["-m", "baselines.train", "--env", "RLEnvs/Mario-v0"] and calls[0][-2:] == ["--max-minutes", "30"]
     assert "--algo" in calls[0] and calls[0][calls[0].index("--algo") + 1] == "dqn"

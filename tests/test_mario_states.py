@@ -96,11 +96,12 @@ def test_demonstration_starts_are_seeded_and_spread_along_the_level(kwargs):
     env.close()
 
 
-def test_the_shipped_demonstration_reaches_the_flag():
-    demo = load(shipped("1-1"))
-    assert demo.meta["flag"] and demo.stage == "1-1"
+@pytest.mark.parametrize("path", sorted(DEMOS.glob("*.json")), ids=lambda p: p.stem)
+def test_every_shipped_demonstration_reaches_the_flag(path):
+    demo = load(path)
+    assert demo.meta["flag"] and demo.stage == path.stem and shipped(demo.stage) == path
     info = replay(demo)
-    assert info["flag_get"] and info["x_pos"] > 3100
+    assert info["flag_get"] and info["x_pos"] >= demo.meta["furthest_x"]
 
 
 def test_the_planner_keeps_its_best_partial_demonstration_when_time_runs_out(tmp_path):
@@ -111,6 +112,28 @@ def test_the_planner_keeps_its_best_partial_demonstration_when_time_runs_out(tmp
     assert not replay(demo).get("flag_get")
     with pytest.raises(ValueError, match="beam must be in"):
         search("1-1", beam=0)
+
+
+def test_a_reset_option_idles_exactly_the_frames_it_asks_for():
+    env = gym.make("RLEnvs/Mario-v0", noop_max=30)
+    for idle in (7, 0, 30):
+        _, info = env.reset(seed=0, options={"idle": idle})
+        assert info["start"]["frame"] == idle and env.unwrapped.frames == (0,) * idle
+    with pytest.raises(ValueError, match="idle must be"):
+        env.reset(options={"idle": -1})
+    env.close()
+    along = gym.make("RLEnvs/Mario-v0", start="demo")
+    with pytest.raises(ValueError, match="reset option idle idles at the stage's start; this env has start='demo'"):
+        along.reset(options={"idle": 3})
+    along.close()
+
+
+def test_the_planner_can_start_after_idle_frames():
+    demo = search("1-1", max_minutes=0.02, idle=8, progress=None)
+    assert demo.meta["idle"] == 8 and demo.frames[:8] == (0,) * 8
+    assert len(demo.frames) > 8 and demo.meta["furthest_x"] > 40
+    with pytest.raises(ValueError, match="idle must be"):
+        search("1-1", idle=-1)
 
 
 def test_play_replays_a_demonstration_in_the_window():

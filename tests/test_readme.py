@@ -11,6 +11,7 @@ import pytest
 
 from baselines.cli import COMMANDS
 from rl_envs.cli import build_parser
+from rl_envs.mario.states import DEMOS, load
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -39,3 +40,13 @@ def test_shell_commands_name_real_subcommands(line):
     else:
         assert program == "rl-envs"
         assert subcommand in build_parser()._subparsers._group_actions[0].choices
+
+
+def test_the_demonstrations_table_lists_every_shipped_demonstration_as_its_file_says():
+    table = README.split("<!-- demos:start -->")[1].split("<!-- demos:end -->")[0]
+    files = sorted(DEMOS.glob("*.json"))
+    assert len(files) == len(re.findall(r"^\| \d-\d ", table, flags=re.M))
+    for file in files:
+        meta = load(file).meta
+        row = f"| {file.stem} | {'yes' if meta['flag'] else 'no'} | {meta['frames']:,} | {meta['seconds']:.0f} | "
+        assert row in table, f"README's demonstrations table lacks {row!r}"

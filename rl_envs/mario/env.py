@@ -179,6 +179,8 @@ class MarioEnv(gym.Env):
     Deterministic by default; ``noop_max=n`` idles a uniform 0..n frames first and
     ``sticky_actions=p`` repeats the previous frame's buttons with probability p each frame
     (Machado et al. 2018), both drawn from ``reset(seed=...)``'s generator.
+    ``reset(options={"idle": k})`` idles exactly k frames instead (0 to 1000), e.g. to replay a
+    demonstration from each start a ``noop_max`` evaluation plays.
 
     ``start="demo"``: each reset starts at a state along a demonstration (``demo=PATH``, or the
     one shipped for the stage in ``rl_envs/mario/demos/``), drawn uniformly from
@@ -326,8 +328,13 @@ class MarioEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
         check_open(self)
         super().reset(seed=seed)
+        idle = (options or {}).get("idle")
+        if idle is not None:
+            if self.start != "level":
+                raise ValueError(f"reset option idle idles at the stage's start; this env has start={self.start!r}")
+            check_number("idle", idle, low=0, high=MAX_NOOP_START, integer=True)
         if self.start == "level":
-            return self._start_episode()
+            return self._start_episode(idle)
         starts = self._start_states()
         if self.start == "file":
             index = 0
@@ -352,9 +359,11 @@ class MarioEnv(gym.Env):
         self._last_byte, self._memory_key = 0, None
         return info
 
-    def _start_episode(self) -> tuple[Any, dict]:
+    def _start_episode(self, idle: int | None = None) -> tuple[Any, dict]:
         info = self._reset_emulator()
-        for _ in range(int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0):
+        if idle is None:
+            idle = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0
+        for _ in range(idle):
             _, _, terminated, _, info = self.emulator.step(0)
             self._frames.append(0)
             if terminated:  # idling cannot end a stage start; if it ever did, start again plainly

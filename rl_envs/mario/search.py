@@ -59,17 +59,21 @@ def macros_of(actions: str | None) -> list[np.ndarray]:
 
 
 def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float = 30.0,
-           progress: TextIO | None = sys.stderr, actions: str | None = None) -> Demonstration:
+           progress: TextIO | None = sys.stderr, actions: str | None = None, idle: int = 0) -> Demonstration:
     """A demonstration that reaches the flag of ``stage`` (``meta["flag"]`` False if the time ran
-    out or Ctrl-C stopped it: then the furthest the search got)."""
+    out or Ctrl-C stopped it: then the furthest the search got). ``idle``: frames with no button
+    pressed before the search starts; they open the demonstration (``meta["idle"]``)."""
     parse_stage(stage)
     beam = check_number("beam", beam, low=1, integer=True)
     hold = check_number("hold", hold, low=1, integer=True)
+    idle = check_number("idle", idle, low=0, integer=True)
     check_number("max_minutes", max_minutes, low=0.0, low_inclusive=False)
     env = MarioEnv(state="ram", actions="nes", stage=stage, frame_skip=hold)
     macros = macros_of(actions)
     start = time.time()
     _, info = env.reset(seed=0)
+    if idle:  # Mario stands still meanwhile: the reset's x and y stay his
+        env.load_state(MarioState(stage=stage, frames=(0,) * idle))
     root = Node(env.save_state(), info["x_pos"], info["y_pos"])
     history: list[list[Node]] = [[root]]  # portable states of every depth's beam, for backing up
     frontier, best, width, stalled, expansions = [root], root, beam, 0, 0
@@ -123,7 +127,7 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
     return Demonstration(stage=stage, frames=frames, meta={
         "flag": flag is not None, "furthest_x": int(best.x), "frames": len(frames),
         "seconds": round(time.time() - start, 1), "beam": beam, "hold": hold, "expansions": expansions,
-        "actions": actions,
+        "actions": actions, "idle": idle,
         "writer": "rl-envs mario-search"})
 
 
@@ -150,5 +154,5 @@ def replay(demo: Demonstration, pictures: list[np.ndarray] | None = None) -> dic
 
 def run(args: SearchArgs) -> Path:
     """``rl-envs mario-search``: search, then write the demonstration."""
-    demo = search(args.stage, args.beam, args.hold, args.max_minutes, actions=args.actions)
+    demo = search(args.stage, args.beam, args.hold, args.max_minutes, actions=args.actions, idle=args.idle)
     return save(Path(args.out or f"mario_demo_{args.stage}.json"), demo)

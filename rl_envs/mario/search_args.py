@@ -13,6 +13,9 @@ class SearchArgs:
     stage: str = field(default="1-1", metadata={"help": "the stage to clear, W-S"})
     beam: int = field(default=8, metadata={"help": "nodes kept per depth, >= 1 (widens by itself when stuck)"})
     hold: int = field(default=8, metadata={"help": "frames each macro holds its buttons, >= 1"})
+    idle: int = field(default=0, metadata={
+        "help": "frames with no button pressed before the search starts, >= 0 (demonstrations from the "
+                "starts that noop_max=N evaluations play)"})
     max_minutes: float = field(default=30.0, metadata={"help": "give up (keeping the best partial demo) after this"})
     actions: str | None = field(default=None, metadata={
         "help": "press only this action design's combinations (e.g. simple, so that the demonstration "
