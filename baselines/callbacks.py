@@ -79,20 +79,25 @@ class KeepCloning(BaseCallback):
     cloned policy without forgetting what it copied: DAPG (Rajeswaran et al. 2018) keeps a
     behaviour-cloning term in the policy gradient, DQfD (Hester et al. 2018) its margin loss."""
 
+    SCORE_EVERY_STEPS = 5_000  # env steps between logged scores
+    SCORE_PAIRS = 1_024  # pairs each score is measured on
+
     def __init__(self, cloner: Cloner, per_1000: int) -> None:
         super().__init__()
         self.cloner, self.per_1000 = cloner, per_1000
-        self.done_at = 0
+        self.done_at = self.scored_at = 0
 
     def _on_training_start(self) -> None:
-        self.done_at = self.num_timesteps
+        self.done_at = self.scored_at = self.num_timesteps
 
     def _on_rollout_start(self) -> None:
         owed = (self.num_timesteps - self.done_at) * self.per_1000 // 1000
         if owed >= 1:
             self.cloner.steps(owed)
             self.done_at += owed * 1000 // self.per_1000
-            loss, accuracy = self.cloner.score()
+        if self.num_timesteps - self.scored_at >= self.SCORE_EVERY_STEPS:
+            self.scored_at = self.num_timesteps
+            loss, accuracy = self.cloner.score(self.SCORE_PAIRS)
             self.logger.record("losses/imitation_loss", loss)
             self.logger.record("charts/demonstration_accuracy", accuracy)
 

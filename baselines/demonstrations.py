@@ -118,6 +118,7 @@ class Cloner:
         self.optimizer = torch.optim.Adam(model.policy.parameters(), lr=learning_rate)
         self.rng = np.random.default_rng(seed)
         self.order: list[np.ndarray] = []
+        self.sample: torch.Tensor | None = None
 
     def steps(self, n: int) -> None:
         """``n`` minibatches, drawn without replacement epoch after epoch."""
@@ -137,11 +138,19 @@ class Cloner:
         self.order = []
         self.steps(n * -(-len(self.actions) // self.batch_size))
 
-    def score(self) -> tuple[float, float]:
-        """(imitation loss, share of pairs whose greedy action is the demonstrated one)."""
+    def score(self, pairs: int | None = None) -> tuple[float, float]:
+        """(imitation loss, share of pairs whose greedy action is the demonstrated one), over all
+        pairs or a fixed random sample of ``pairs`` of them (images make all of them slow)."""
+        if pairs is not None and pairs < len(self.actions):
+            if self.sample is None or len(self.sample) != pairs:
+                self.sample = torch.as_tensor(self.rng.choice(len(self.actions), pairs, replace=False),
+                                              device=self.model.device)
+            observations, actions = self.observations[self.sample], self.actions[self.sample]
+        else:
+            observations, actions = self.observations, self.actions
         with torch.no_grad():
-            loss = imitation_loss(self.model, self.observations, self.actions).item()
-            accuracy = (greedy_actions(self.model, self.observations) == self.actions).float().mean().item()
+            loss = imitation_loss(self.model, observations, actions).item()
+            accuracy = (greedy_actions(self.model, observations) == actions).float().mean().item()
         return loss, accuracy
 
 

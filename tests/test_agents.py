@@ -16,7 +16,7 @@ MAX_BYTES = 10 * 2**20
 
 
 def test_agents_are_shipped():
-    assert {p.name for p in AGENTS} >= {"mario-1-1_ppo_ram"}
+    assert {p.name for p in AGENTS} >= {"mario-1-1_ppo_dqn", "mario-1-1_dqn_dqn"}
 
 
 @pytest.mark.parametrize("agent", AGENTS, ids=[p.name for p in AGENTS])
@@ -29,3 +29,15 @@ def test_a_shipped_agent_replays_its_recorded_episode(tmp_path, agent):
     assert result["returns"] == recorded["returns"]
     board = watch(copy, fps=10_000, max_frames=5)
     assert board.steps == 5
+
+
+def test_shipping_a_run_keeps_its_play_and_drops_the_optimizers_moments(tmp_path, load_script):
+    agent = min(AGENTS, key=lambda p: (p / "model.zip").stat().st_size)
+    script = load_script("ship_agent")
+    size = script.ship(agent, tmp_path / "shipped")
+    assert size <= MAX_BYTES and (tmp_path / "shipped" / "model.zip").stat().st_size <= (agent / "model.zip").stat().st_size
+    recorded = json.loads((agent / "eval_deterministic.json").read_text())
+    result = evaluate(tmp_path / "shipped", episodes=1, deterministic=True, output="replayed.json")
+    assert result["task"] == recorded["task"] and result["returns"] == recorded["returns"]
+    with pytest.raises(SystemExit, match="has no state.json"):
+        script.ship(tmp_path / "nowhere", tmp_path / "never")

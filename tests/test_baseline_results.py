@@ -1,17 +1,14 @@
 """scripts/baseline_results.py: the Mario table from run directories, and never an emptied README."""
 
-import importlib.util
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("baseline_results", ROOT / "scripts" / "baseline_results.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def script(load_script):
+    return load_script("baseline_results")
 
 
 def evaluation(flags: list[float], xs: list[float], random: dict | None = None) -> dict:
@@ -36,8 +33,7 @@ def fake_run(script, root: Path, name: str, seed: int, greedy_flags: list[float]
     return run
 
 
-def test_mario_table_from_runs_with_targets_per_agent(tmp_path, monkeypatch):
-    script = load_script()
+def test_mario_table_from_runs_with_targets_per_agent(script, tmp_path, monkeypatch):
     monkeypatch.setattr(script, "ROOT", tmp_path)
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- mario-results:start -->\nold table\n<!-- mario-results:end -->\nrest\n")
@@ -57,8 +53,7 @@ def test_mario_table_from_runs_with_targets_per_agent(tmp_path, monkeypatch):
     assert "--run-dir ~/runs/mario_ppo_dqn_s0" in text and "--bc-demo rl_envs/mario/demos/1-1.json" in text
 
 
-def test_two_seeds_meeting_the_target_meet_it(tmp_path, monkeypatch):
-    script = load_script()
+def test_two_seeds_meeting_the_target_meet_it(script, tmp_path, monkeypatch):
     monkeypatch.setattr(script, "ROOT", tmp_path)
     monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_dqn": script.MARIO_EXPERIMENTS["ppo_dqn"]})
     for seed, flags in enumerate([[1.0] * 10, [1.0] * 9 + [0.0], [0.0] * 10]):
@@ -68,8 +63,7 @@ def test_two_seeds_meeting_the_target_meet_it(tmp_path, monkeypatch):
     assert "(3 seeds needed, 1 run)" in script.mario_lines(tmp_path, [0])
 
 
-def test_missing_runs_leave_the_readme_table_and_are_named(tmp_path, monkeypatch, capsys):
-    script = load_script()
+def test_missing_runs_leave_the_readme_table_and_are_named(script, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(script, "ROOT", tmp_path)
     readme = tmp_path / "README.md"
     original = "<!-- mario-results:start -->\nthe measured table\n<!-- mario-results:end -->\n"
@@ -86,8 +80,7 @@ def test_missing_runs_leave_the_readme_table_and_are_named(tmp_path, monkeypatch
     assert not (tmp_path / "results" / "mario.md").exists()
 
 
-def test_no_cartpole_runs_leave_the_results_table(tmp_path, monkeypatch, capsys):
-    script = load_script()
+def test_no_cartpole_runs_leave_the_results_table(script, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(script, "ROOT", tmp_path)
     monkeypatch.setattr(script, "RUNS", tmp_path / "none")
     readme = tmp_path / "README.md"
@@ -97,8 +90,7 @@ def test_no_cartpole_runs_leave_the_results_table(tmp_path, monkeypatch, capsys)
     assert "left as it is" in capsys.readouterr().out
 
 
-def test_evaluations_of_an_earlier_model_are_stale(tmp_path, monkeypatch, capsys):
-    script = load_script()
+def test_evaluations_of_an_earlier_model_are_stale(script, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(script, "MARIO_EXPERIMENTS", {"ppo_dqn": script.MARIO_EXPERIMENTS["ppo_dqn"]})
     run = fake_run(script, tmp_path, "ppo_dqn", 0, [1.0])
     (run / "state.json").write_text(json.dumps({"timesteps": 1_200_000, "wall_seconds": 6000.0}))  # resumed since
@@ -106,8 +98,7 @@ def test_evaluations_of_an_earlier_model_are_stale(tmp_path, monkeypatch, capsys
         f"{run}: eval_deterministic.json, eval_greedy.json, eval_sampled.json evaluate an earlier model"]
 
 
-def test_training_resumes_short_runs_and_evaluates_only_what_is_stale(tmp_path, monkeypatch):
-    script = load_script()
+def test_training_resumes_short_runs_and_evaluates_only_what_is_stale(script, tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(script.subprocess, "run", lambda cmd, **kwargs: calls.append(cmd[1:]))
     run = fake_run(script, tmp_path, "ppo_dqn", 0, [1.0])

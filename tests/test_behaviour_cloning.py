@@ -103,7 +103,7 @@ def test_the_dqn_imitation_loss_is_dqfds_margin_and_vanishes_once_the_demonstrat
 
 def test_keep_cloning_takes_its_minibatches_in_proportion_to_env_steps():
     taken, records = [], {}
-    cloner = SimpleNamespace(steps=taken.append, score=lambda: (0.25, 1.0))
+    cloner = SimpleNamespace(steps=taken.append, score=lambda pairs: (0.25, 1.0))
     model = SimpleNamespace(get_env=lambda: None, num_timesteps=0,
                             logger=SimpleNamespace(record=records.__setitem__))
     keep = KeepCloning(cloner, per_1000=32)
@@ -113,4 +113,7 @@ def test_keep_cloning_takes_its_minibatches_in_proportion_to_env_steps():
         keep.num_timesteps = steps
         keep.on_rollout_start()
     assert sum(taken) == 2048 * 32 // 1000 and all(n >= 1 for n in taken)
+    assert records == {}  # scores are logged every SCORE_EVERY_STEPS env steps
+    keep.num_timesteps = KeepCloning.SCORE_EVERY_STEPS
+    keep.on_rollout_start()
     assert records == {"losses/imitation_loss": 0.25, "charts/demonstration_accuracy": 1.0}
