@@ -20,7 +20,8 @@ class TrainArgs:
                                                                        "flag": "--env-kwarg"})
     overrides: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "hyperparameter override, e.g. --set frame_stack=1 --set learning_rate=0.0003", "flag": "--set"})
-    total_timesteps: int | None = field(default=None, metadata={"help": "env steps (default: the hyperparameters')"})
+    total_timesteps: int | None = field(default=None, metadata={
+        "help": "env steps (default: the hyperparameters'); 0 with --bc-demo: the demonstration fit alone, no RL"})
     seed: int = field(default=0, metadata={"help": "seed of the model and of env i (seed + i), >= 0"})
     device: str = field(default="auto", metadata={"help": "auto (CUDA when present), cpu or cuda"})
     n_envs: int | None = field(default=None, metadata={"help": "env copies (default: the hyperparameters')"})
@@ -41,6 +42,9 @@ class TrainArgs:
                 "(the starts a noop_max=N evaluation plays)"})
     bc_keep: int = field(default=0, metadata={
         "help": "with --bc-demo: minibatches of the same loss per 1,000 env steps during RL, >= 0 (0: before RL only)"})
+    torch_threads: int | None = field(default=None, metadata={
+        "help": "threads torch computes with, >= 1 (default: torch's, one per core; give 1 when other jobs share "
+                "the cores, where more threads only wait on each other)"})
 
 
 @dataclass
@@ -49,7 +53,7 @@ class TrainCommand(TrainArgs):
 
     resume: str | None = field(default=None, metadata={
         "metavar": "RUN_DIR", "help": f"continue the run in this directory from its latest checkpoint (its {CONFIG} gives every "
-                "other option; --total-timesteps may extend it)"})
+                "other option; --total-timesteps may extend it, --torch-threads may change it)"})
 
     def train_args(self) -> TrainArgs:
         return TrainArgs(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TrainArgs)})
@@ -70,6 +74,8 @@ class EvaluateArgs:
     seed: int = field(default=1_000_000, metadata={"help": "seed of the first evaluation episode, >= 0"})
     env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "env option replacing the run's for this evaluation, e.g. noop_max=30", "flag": "--env-kwarg"})
+    progress_bar: bool = field(default=True, metadata={
+        "help": "show a progress bar over the episodes with the running means (on stderr)"})
 
 
 @dataclass

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from rl_envs.registry import entry
 
@@ -68,13 +69,29 @@ def mean_of(records: Sequence[Mapping[str, float]]) -> dict[str, float]:
 
 
 def run_episodes(agent: Any, venv: Any, episodes: int, metrics: Mapping[str, tuple[str, str]] | None = None,
-                 deterministic: bool = True) -> list[dict[str, float]]:
-    """``episodes`` complete episodes of ``agent`` (SB3 ``predict``) on a VecEnv, as records."""
+                 deterministic: bool = True, progress: str | None = None) -> list[dict[str, float]]:
+    """``episodes`` complete episodes of ``agent`` (SB3 ``predict``) on a VecEnv, as records.
+
+    ``progress``: a label for a progress bar over the episodes (on stderr) that shows the mean
+    return and task metrics so far; None: silent.
+    """
     tracker = EpisodeTracker(venv.num_envs, metrics)
     records: list[dict[str, float]] = []
+    bar = tqdm(total=episodes, desc=progress, unit="ep", disable=progress is None)
     obs = venv.reset()
     while len(records) < episodes:
         action, _ = agent.predict(obs, deterministic=deterministic)
         obs, rewards, dones, infos = venv.step(action)
-        records.extend(tracker.step(rewards, dones, infos))
+        ended = tracker.step(rewards, dones, infos)
+        if ended:
+            records.extend(ended)
+            bar.update(min(len(ended), episodes - bar.n))
+            bar.set_postfix(progress_postfix(records, metrics or {}), refresh=False)
+    bar.close()
     return records[:episodes]
+
+
+def progress_postfix(records: Sequence[Mapping[str, float]], metrics: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """The running means a progress bar shows: return and every task metric, 3 significant digits."""
+    means = mean_of(records)
+    return {name: f"{means[name]:.3g}" for name in ("return", *metrics) if name in means}

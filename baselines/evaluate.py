@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from baselines.args import EvaluateArgs, TrainArgs, from_dict
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
@@ -84,9 +85,10 @@ def episode_summary(records: list[dict[str, float]], metrics: dict[str, tuple[st
     return result
 
 
-def play_episodes(agent: Any, venv: Any, env_id: str, episodes: int, deterministic: bool = True) -> dict[str, Any]:
+def play_episodes(agent: Any, venv: Any, env_id: str, episodes: int, deterministic: bool = True,
+                  progress: str | None = None) -> dict[str, Any]:
     metrics = task_metrics(env_id)
-    return episode_summary(run_episodes(agent, venv, episodes, metrics, deterministic), metrics)
+    return episode_summary(run_episodes(agent, venv, episodes, metrics, deterministic, progress), metrics)
 
 
 class RandomAgent:
@@ -102,22 +104,30 @@ class RandomAgent:
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,
              seed: int = 1_000_000, random_baseline: bool = False, deterministic: bool | None = None,
-             output: str = EVAL, env_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+             output: str = EVAL, env_overrides: dict[str, Any] | None = None,
+             progress_bar: bool = False) -> dict[str, Any]:
     """Play and record ``episodes`` episodes; ``deterministic`` None: as the run's hyperparameters say.
     ``env_overrides``: env options that replace the run's for this evaluation (e.g. ``noop_max``).
+    ``progress_bar``: a bar over the episodes on stderr, with the running means.
 
     Holds the run directory's lock while it works (refused while a training writes there).
     """
     run = RunDir(run_dir)
     if not run.path.is_dir():
         raise CheckpointError(f"{run_dir} is not a run directory (it does not exist)")
-    with run.lock("evaluate"):
-        return _evaluate(run, episodes, model_name, video, seed, random_baseline, deterministic, output,
-                         env_overrides or {})
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one observation at a time: more threads only wait on each other (and on other jobs)
+    try:
+        with run.lock("evaluate"):
+            return _evaluate(run, episodes, model_name, video, seed, random_baseline, deterministic, output,
+                             env_overrides or {}, progress_bar)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: int, random_baseline: bool,
-              deterministic: bool | None, output: str, env_overrides: dict[str, Any]) -> dict[str, Any]:
+              deterministic: bool | None, output: str, env_overrides: dict[str, Any],
+              progress_bar: bool) -> dict[str, Any]:
     run_dir = run.path
     model, venv, config = load_run(run_dir, model_name, seed=seed, env_overrides=env_overrides)
     greedy = eval_deterministic(config["hyperparams"], deterministic)
@@ -127,9 +137,11 @@ def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: in
                                                   config["hyperparams"], 1, seed, "rgb_array"), greedy)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
               "env_overrides": env_overrides, "model": model_name, "seed": seed, "deterministic": greedy,
-              **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy)}
+              **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy,
+                              progress="agent" if progress_bar else None)}
     if random_baseline:
-        result["random"] = play_episodes(RandomAgent(venv.action_space, seed), venv, config["args"]["env"], episodes)
+        result["random"] = play_episodes(RandomAgent(venv.action_space, seed), venv, config["args"]["env"], episodes,
+                                         progress="random" if progress_bar else None)
     result.update(run.load_state() or {})
     result["machine"] = config["machine"]
     atomic_write_json(run_dir / output, result)
@@ -169,7 +181,8 @@ def run(args: EvaluateArgs) -> int:
             raise ConfigError("--greedy and --stochastic exclude each other; give one (or neither: as the run says)")
         result = evaluate(Path(args.run_dir), args.episodes, args.model, args.video, seed=args.seed,
                           random_baseline=args.random_baseline, output=args.output, env_overrides=args.env_kwargs,
-                          deterministic=True if args.greedy else False if args.stochastic else None)
+                          deterministic=True if args.greedy else False if args.stochastic else None,
+                          progress_bar=args.progress_bar)
     except (CheckpointError, ConfigError, ValueError, TypeError) as error:
         print(f"rl-envs-baselines evaluate: error: {error}", file=sys.stderr)
         return 2

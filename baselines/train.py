@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from baselines.args import TrainArgs, TrainCommand, from_dict
 from baselines.callbacks import (
@@ -81,15 +82,20 @@ def check_args(args: TrainArgs) -> None:
     check_number("bc_epochs", args.bc_epochs, low=1, integer=True)
     check_number("bc_keep", args.bc_keep, low=0, integer=True)
     check_number("bc_idle", args.bc_idle, low=0, high=1000, integer=True)
+    if args.torch_threads is not None:
+        check_number("torch_threads", args.torch_threads, low=1, integer=True)
     if args.bc_keep and args.bc_demo is None:
         raise ConfigError("--bc-keep keeps fitting the --bc-demo demonstration during RL; give --bc-demo too")
 
 
-def resume_args(run_dir: Path, total_timesteps: int | None = None) -> TrainArgs:
-    """The arguments a run was started with (its config.json), for ``--resume``."""
+def resume_args(run_dir: Path, total_timesteps: int | None = None, torch_threads: int | None = None) -> TrainArgs:
+    """The arguments a run was started with (its config.json), for ``--resume``; ``total_timesteps``
+    and ``torch_threads`` replace the recorded ones when given."""
     config = RunDir(run_dir).load_config()
     args = from_dict(TrainArgs, config["args"], f"{Path(run_dir) / CONFIG}: args")
     args.total_timesteps = total_timesteps if total_timesteps is not None else config["total_timesteps"]
+    if torch_threads is not None:
+        args.torch_threads = torch_threads
     return args
 
 
@@ -143,6 +149,8 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
     """
     # --- arguments ------------------------------------------------------------------------------
     check_args(args)
+    if args.torch_threads is not None:
+        torch.set_num_threads(args.torch_threads)
     if resume is not None:
         run_dir = RunDir(resume)
         params = check_hyperparams(args.algo, run_dir.load_config()["hyperparams"], str(run_dir / CONFIG))
@@ -150,7 +158,10 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
         run_dir = RunDir(args.run_dir or default_run_dir(args))
         params = run_hyperparams(args)
     total = check_number("total_timesteps", args.total_timesteps if args.total_timesteps is not None
-                         else int(float(params["n_timesteps"])), low=1, integer=True)
+                         else int(float(params["n_timesteps"])), low=0, integer=True)
+    if total == 0 and args.bc_demo is None:
+        raise ConfigError("--total-timesteps 0 trains nothing; it is only for --bc-demo (the demonstration fit "
+                          "alone, no RL steps): give --bc-demo, or a number of steps >= 1")
     n_envs = check_number("n_envs", args.n_envs if args.n_envs is not None else int(params.get("n_envs", 1)),
                           low=1, integer=True)
     device = resolve_device(args.device)
@@ -200,7 +211,8 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if checkpoint is None and observations is not None:
         cloned = behaviour_clone(model, observations, actions, args.bc_epochs, seed=args.seed)
         print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
-              f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f}")
+              f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f} "
+              f"({cloned['seconds']:.0f} s)")
     if checkpoint is None and resuming:
         print(f"{run_dir} has no checkpoint yet; starting it again from step 0")
     elif checkpoint is None:
@@ -229,8 +241,11 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if summary:
         print(summary)
     remaining = total - model.num_timesteps
-    print(f"training {args.algo} on {args.env} {args.env_kwargs or ''} for {remaining:,} steps on {device} "
-          f"({n_envs} envs); logs: tensorboard --logdir {run_dir / TENSORBOARD}")
+    if total == 0:
+        print("--total-timesteps 0: the demonstration fit alone, no RL steps")
+    else:
+        print(f"training {args.algo} on {args.env} {args.env_kwargs or ''} for {remaining:,} steps on {device} "
+              f"({n_envs} envs); logs: tensorboard --logdir {run_dir / TENSORBOARD}")
     if remaining > 0:
         model.learn(remaining, callback=callbacks, reset_num_timesteps=False, progress_bar=args.progress_bar)
         if saver.last != model.num_timesteps:
@@ -250,7 +265,8 @@ def run(command: TrainCommand) -> int:
     """``rl-envs-baselines train``: a new run, or ``--resume RUN_DIR``."""
     try:
         if command.resume:
-            train(resume_args(Path(command.resume), command.total_timesteps), Path(command.resume))
+            train(resume_args(Path(command.resume), command.total_timesteps, command.torch_threads),
+                  Path(command.resume))
         else:
             train(command.train_args())
     except (ConfigError, CheckpointError, ValueError, TypeError) as error:

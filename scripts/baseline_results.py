@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from baselines.rundir import CONFIG, EVAL, STATE, RunDir
+from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, EVAL, STATE, RunDir
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "baselines"
@@ -95,16 +95,19 @@ MARIO_DEMO = "rl_envs/mario/demos/1-1.json"
 MARIO_EVAL_EPISODES = 100
 MARIO_STEPS = 1_000_000
 MARIO_TARGET = 0.9  # greedy flag rate from the level's start, on 2 of 3 seeds
-# name -> (label, train arguments); run directory {--mario-runs}/mario_{name}_s{seed}. All train
-# from starts along the 1-1 demonstration; every evaluation starts at the level's start.
+# name -> (label, train arguments, steps); run directory {--mario-runs}/mario_{name}_s{seed}. All
+# train from starts along the 1-1 demonstration; every evaluation starts at the level's start.
+# Steps 0: the control, the demonstration fit alone, which says what the RL steps add.
+MARIO_PPO_FIT = ["--algo", "ppo", "--env-kwarg", "state=dqn", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
+                 "--bc-demo", MARIO_DEMO, "--bc-idle", "30", "--bc-epochs", "8"]
 MARIO_EXPERIMENTS = {
     "ppo_dqn": ("PPO, state dqn (small CNN), BC before and during RL, demonstration starts",
-                ["--algo", "ppo", "--env-kwarg", "state=dqn", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
-                 "--bc-demo", MARIO_DEMO, "--bc-idle", "30", "--bc-epochs", "8", "--bc-keep", "32"]),
+                [*MARIO_PPO_FIT, "--bc-keep", "32"], MARIO_STEPS),
     "dqn_dqn": ("Double DQN, state dqn (small CNN), DQfD margin loss before and during RL, demonstration starts",
                 ["--algo", "dqn", "--env-kwarg", "state=dqn", "--env-kwarg", "frame_skip=4", "--env-kwarg", "start=demo",
                  "--bc-demo", MARIO_DEMO, "--bc-idle", "30", "--bc-epochs", "8", "--bc-keep", "125",
-                 "--set", "cnn=small", "--set", "exploration_initial_eps=0.1", "--set", "reward_scale=0.1"]),
+                 "--set", "cnn=small", "--set", "exploration_initial_eps=0.1", "--set", "reward_scale=0.1"], MARIO_STEPS),
+    "ppo_fit_only": ("PPO's demonstration fit alone, no RL steps (the control)", MARIO_PPO_FIT, 0),
 }
 # file -> (evaluate arguments, column): greedy and sampled over 100 episodes idling 0-30 frames
 # first (the game is deterministic: without idling every greedy episode is the same one).
@@ -122,23 +125,25 @@ def mario_run(root: Path, name: str, seed: int) -> Path:
 
 
 def mario_commands(root: Path, name: str, seed: int, minutes: float) -> list[list[str]]:
-    """Train 1M steps (or ``minutes`` of wall time, resumable), then the three evaluations."""
+    """Train the experiment's steps (or ``minutes`` of wall time, resumable), then the three evaluations."""
     run_dir = str(mario_run(root, name, seed))
-    train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *MARIO_EXPERIMENTS[name][1],
-             "--total-timesteps", str(MARIO_STEPS), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "25000",
+    _, arguments, steps = MARIO_EXPERIMENTS[name]
+    train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *arguments,
+             "--total-timesteps", str(steps), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "25000",
              "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes)]
     return [train] + [[".venv/bin/python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
                       for file, (arguments, _) in MARIO_EVALS.items()]
 
 
 def train_mario(root: Path, name: str, seed: int, minutes: float) -> None:
-    """Train one run for a slice of ``minutes`` (resuming it if it exists and is short of 1M
+    """Train one run for a slice of ``minutes`` (resuming it if it exists and is short of its
     steps), then evaluate whatever has no evaluation of the run's present model."""
     run_dir = mario_run(root, name, seed)
     train, *evaluations = mario_commands(root, name, seed, minutes)
     if (run_dir / CONFIG).exists():
         train = ["python", "-m", "baselines.train", "--resume", str(run_dir), "--no-progress-bar"]
-    if mario_steps(run_dir) < MARIO_STEPS:
+    state = RunDir(run_dir).load_state()
+    if state is None or state["timesteps"] < MARIO_EXPERIMENTS[name][2]:
         subprocess.run([sys.executable, *train[1:]], check=True, cwd=ROOT)
     for command, file in zip(evaluations, MARIO_EVALS):
         if not mario_evaluated(run_dir, file):
@@ -153,8 +158,8 @@ def mario_steps(run_dir: Path) -> int:
 
 def mario_evaluated(run_dir: Path, file: str) -> bool:
     """Whether ``file`` evaluates the run's present model (not one from before a resumption)."""
-    path = run_dir / file
-    return path.exists() and json.loads(path.read_text()).get("timesteps") == mario_steps(run_dir) > 0
+    path, state = run_dir / file, RunDir(run_dir).load_state()
+    return state is not None and path.exists() and json.loads(path.read_text()).get("timesteps") == state["timesteps"]
 
 
 def mario_missing(root: Path, seeds: list[int]) -> list[str]:
@@ -172,6 +177,13 @@ def mario_missing(root: Path, seeds: list[int]) -> list[str]:
     return missing
 
 
+def train_minutes(run_dir: Path) -> float:
+    """Wall minutes of the RL steps and of the demonstration fit before them (when recorded)."""
+    fit = run_dir / BEHAVIOUR_CLONING
+    seconds = json.loads(fit.read_text()).get("seconds", 0.0) if fit.exists() else 0.0
+    return (RunDir(run_dir).load_state()["wall_seconds"] + seconds) / 60
+
+
 def mario_cell(evaluation: dict) -> str:
     task = evaluation["task"]
     if evaluation["episodes"] == 1:
@@ -181,26 +193,27 @@ def mario_cell(evaluation: dict) -> str:
 
 def mario_lines(root: Path, seeds: list[int]) -> str:
     """The Mario table (every run of ``seeds`` must be finished and evaluated), its plot and the targets."""
-    header = ["agent", "seed", "steps", "train minutes"] + [column for _, column in MARIO_EVALS.values()]
+    header = ["agent", "seed", "steps", "train minutes (fit + RL)"] + [column for _, column in MARIO_EVALS.values()]
     lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|" + "---:|" * len(MARIO_EVALS)]
     randoms, verdicts, curves = [], [], {}
-    for name, (label, _) in MARIO_EXPERIMENTS.items():
+    for name, (label, _, steps) in MARIO_EXPERIMENTS.items():
         flags = []
         for seed in seeds:
             run_dir = mario_run(root, name, seed)
             state = RunDir(run_dir).load_state()
             evaluations = {f: json.loads((run_dir / f).read_text()) for f in MARIO_EVALS}
             cells = [mario_cell(e) for e in evaluations.values()]
-            lines.append(f"| {label} | {seed} | {state['timesteps']:,} | {state['wall_seconds'] / 60:.0f} | "
+            lines.append(f"| {label} | {seed} | {state['timesteps']:,} | {train_minutes(run_dir):.0f} | "
                          + " | ".join(cells) + " |")
             randoms.append(evaluations["eval_greedy.json"]["random"])
             flags.append(evaluations["eval_greedy.json"]["task"]["flag"])
-            curves.setdefault(label, []).append(run_dir)
+            if steps:  # the control has no training episodes
+                curves.setdefault(label, []).append(run_dir)
         met = sum(f >= MARIO_TARGET for f in flags)
+        verdict = "the control: no target" if not steps else "target met" if met >= 2 else "target not met"
         verdicts.append(f"- {label}: {met} of {len(flags)} seeds reach a greedy flag rate >= {MARIO_TARGET} "
-                        f"(flag rates {', '.join(f'{f:.2f}' for f in flags)}): target "
-                        f"{'met' if met >= min(2, len(flags)) and len(flags) >= 3 else 'not met'}"
-                        + ("" if len(flags) >= 3 else f" (3 seeds needed, {len(flags)} run)"))
+                        f"(flag rates {', '.join(f'{f:.2f}' for f in flags)}): {verdict}"
+                        + ("" if len(flags) >= 3 else f" ({len(flags)} of 3 seeds run)"))
     random = pooled(randoms)
     lines.append(f"| uniformly random actions (on the same starts, pooled) |  |  |  |  | "
                  f"{random['task']['flag']:.2f}, x {random['task']['x_pos']:.0f} |  |")

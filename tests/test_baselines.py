@@ -79,6 +79,7 @@ def test_ppo_end_to_end_then_evaluate(tmp_path):
     assert events and b"charts/SPS" in events[0].read_bytes() and b"losses/value_loss" in events[0].read_bytes()
     result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "3", "--video"])
     assert result.returncode == 0, result.stderr
+    assert re.search(r"agent: 100%.*3/3.*return=", result.stderr)  # the bar over episodes, with running means
     assert list((run_dir / "videos").glob("*.mp4"))  # RecordVideo's first episode
     evaluation = json.loads((run_dir / "eval.json").read_text())
     assert {"env", "algo", "env_kwargs", "model", "episodes", "return_mean", "return_std", "returns", "length_mean",
@@ -93,8 +94,9 @@ def test_ppo_end_to_end_then_evaluate(tmp_path):
     assert progress["step"] >= 1024 and progress["total"] == 1024 and progress["steps_per_second"] > 0
     assert progress["seconds_left"] == 0
     result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--episodes", "2", "--stochastic",
-                  "--output", "eval_stochastic.json"])
+                  "--output", "eval_stochastic.json", "--no-progress-bar"])
     assert result.returncode == 0 and "stochastic return" in result.stdout, result.stderr
+    assert "agent:" not in result.stderr
     assert json.loads((run_dir / "eval_stochastic.json").read_text())["deterministic"] is False
     result = run([sys.executable, "-m", "baselines.evaluate", str(run_dir), "--output", "../escape.json"])
     assert result.returncode == 2 and "--output must be a file name" in result.stderr
@@ -378,6 +380,8 @@ def test_readme_names_every_hyperparameter_of_ours():
     (["--seed", "-1"], r"seed must be in \[0, inf\), got -1"),
     (["--eval-episodes", "0"], r"eval_episodes must be in \[1, inf\), got 0"),
     (["--max-minutes", "0"], r"max_minutes must be in \(0, inf\), got 0"),
+    (["--torch-threads", "0"], r"torch_threads must be in \[1, inf\), got 0"),
+    (["--total-timesteps", "0"], r"--total-timesteps 0 trains nothing; it is only for --bc-demo"),
 ])
 def test_every_hyperparameter_and_option_is_range_checked_before_anything_is_written(tmp_path, capsys, argv, message):
     from baselines.train import main
@@ -427,3 +431,20 @@ def test_progress_file_reports_speed_and_time_left_and_prints_without_a_bar(tmp_
     silent._on_training_start()
     silent.write()
     assert capsys.readouterr().out == ""
+
+
+def test_torch_threads_caps_the_run_and_a_resume_may_change_it(tmp_path):
+    import torch
+
+    from baselines.train import resume_args, train
+    from tests.test_run_safety import tiny_args
+
+    before = torch.get_num_threads()
+    try:
+        run_dir = tmp_path / "run"
+        train(tiny_args(run_dir, total=128, torch_threads=1))
+        assert torch.get_num_threads() == 1
+        assert json.loads((run_dir / "config.json").read_text())["args"]["torch_threads"] == 1
+        assert resume_args(run_dir, 256).torch_threads == 1 and resume_args(run_dir, 256, 3).torch_threads == 3
+    finally:
+        torch.set_num_threads(before)

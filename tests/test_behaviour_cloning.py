@@ -68,13 +68,17 @@ def test_a_directory_of_demonstrations_clones_each_but_not_its_opening_idle_fram
 
 
 @pytest.mark.slow
-def test_train_clones_before_rl_and_records_it(tmp_path):
+def test_train_clones_before_rl_and_records_it_and_zero_steps_is_the_fit_alone(tmp_path):
     run_dir = tmp_path / "bc"
     train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=RAM, bc_demo=str(shipped("1-1")), bc_epochs=20,
-                    total_timesteps=64, n_envs=1, eval_freq=0, progress_bar=False, run_dir=str(run_dir),
+                    total_timesteps=0, n_envs=1, eval_freq=0, progress_bar=False, run_dir=str(run_dir),
                     overrides={"n_steps": 64, "batch_size": 32, "n_epochs": 1, "vec_env": "dummy"}))
     cloned = json.loads((run_dir / "behaviour_cloning.json").read_text())
     assert cloned["loss_after"] < cloned["loss_before"] and cloned["epochs"] == 20
+    assert RunDir(run_dir).load_state()["timesteps"] == 0 and (run_dir / "model.zip").is_file()
+    with pytest.raises(ConfigError, match="--total-timesteps 0 trains nothing; it is only for --bc-demo"):
+        train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=RAM, total_timesteps=0,
+                        run_dir=str(tmp_path / "never")))
     with pytest.raises(ConfigError, match="--bc-keep keeps fitting the --bc-demo demonstration"):
         train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=RAM, bc_keep=10, run_dir=str(tmp_path / "never")))
     assert not (tmp_path / "never").exists()
