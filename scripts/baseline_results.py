@@ -130,7 +130,7 @@ def mario_commands(root: Path, name: str, seed: int, minutes: float) -> list[lis
     _, arguments, steps = MARIO_EXPERIMENTS[name]
     train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *arguments,
              "--total-timesteps", str(steps), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "25000",
-             "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes)]
+             "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes), "--torch-threads", "1"]
     return [train] + [[".venv/bin/python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
                       for file, (arguments, _) in MARIO_EVALS.items()]
 
