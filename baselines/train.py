@@ -60,6 +60,7 @@ from rl_envs.options import check_choice, check_number
 from rl_envs.registry import entry
 
 PRINT_EVERY_SECONDS = 300  # a progress line in the log of a run without a progress bar
+FIT_WARNING_ACCURACY = 0.9  # below it, the demonstration fit has likely not left its first plateau
 
 
 def run_hyperparams(args: TrainArgs) -> dict[str, Any]:
@@ -213,6 +214,10 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
         print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
               f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f} "
               f"({cloned['seconds']:.0f} s)")
+        if cloned["greedy_accuracy"] < FIT_WARNING_ACCURACY:
+            print(f"warning: the fit ended at greedy accuracy {cloned['greedy_accuracy']:.2f}; a fit can sit on the "
+                  "plateau where it predicts only the demonstration's action frequencies for epochs before it "
+                  "tells the states apart; give more --bc-epochs", file=sys.stderr)
     if checkpoint is None and resuming:
         print(f"{run_dir} has no checkpoint yet; starting it again from step 0")
     elif checkpoint is None:

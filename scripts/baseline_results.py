@@ -205,7 +205,8 @@ def mario_lines(root: Path, seeds: list[int]) -> str:
             cells = [mario_cell(e) for e in evaluations.values()]
             lines.append(f"| {label} | {seed} | {state['timesteps']:,} | {train_minutes(run_dir):.0f} | "
                          + " | ".join(cells) + " |")
-            randoms.append(evaluations["eval_greedy.json"]["random"])
+            if "random" in evaluations["eval_greedy.json"]:  # --random-baseline (MARIO_EVALS asks for it)
+                randoms.append(evaluations["eval_greedy.json"]["random"])
             flags.append(evaluations["eval_greedy.json"]["task"]["flag"])
             if steps:  # the control has no training episodes
                 curves.setdefault(label, []).append(run_dir)
@@ -214,9 +215,10 @@ def mario_lines(root: Path, seeds: list[int]) -> str:
         verdicts.append(f"- {label}: {met} of {len(flags)} seeds reach a greedy flag rate >= {MARIO_TARGET} "
                         f"(flag rates {', '.join(f'{f:.2f}' for f in flags)}): {verdict}"
                         + ("" if len(flags) >= 3 else f" ({len(flags)} of 3 seeds run)"))
-    random = pooled(randoms)
-    lines.append(f"| uniformly random actions (on the same starts, pooled) |  |  |  |  | "
-                 f"{random['task']['flag']:.2f}, x {random['task']['x_pos']:.0f} |  |")
+    if randoms:
+        random = pooled(randoms)
+        lines.append(f"| uniformly random actions (on the same starts, pooled over {len(randoms)} runs) |  |  |  |  | "
+                     f"{random['task']['flag']:.2f}, x {random['task']['x_pos']:.0f} |  |")
     plot = mario_plot(curves, ROOT / MARIO_PLOT)
     commands = "\n".join(" ".join(mario_commands(MARIO_RUNS, name, 0, 100)[0]) for name in MARIO_EXPERIMENTS)
     commands = commands.replace(str(Path.home()), "~")
@@ -246,7 +248,7 @@ def mario_plot(runs: dict[str, list[Path]], path: Path) -> Path:
         data["designs"][label.split(",")[0]] = {"mean": mean.tolist(), "ci95": half.tolist(), "seeds": len(dirs)}
     path.parent.mkdir(parents=True, exist_ok=True)
     plot_curves(path, data, "Mario-v0 1-1: training episodes from demonstration starts, 2 CPU cores", "flag rate",
-                legend="agent")
+                legend="agent", bounds=(0.0, 1.0))
     return path
 
 

@@ -52,7 +52,7 @@ def test_mario_table_from_runs_with_targets_per_agent(script, tmp_path, monkeypa
     assert f"- {fit}: 3 of 3 seeds reach a greedy flag rate >= 0.9 (flag rates 1.00, 1.00, 1.00): the control: no target" in text
     assert f"- {ppo}: 1 of 3 seeds reach a greedy flag rate >= 0.9 (flag rates 0.75, 1.00, 0.00): target not met" in text
     assert f"- {dqn}: 0 of 3 seeds" in text
-    assert "| uniformly random actions (on the same starts, pooled) |  |  |  |  | 0.00, x 750 |  |" in text
+    assert "| uniformly random actions (on the same starts, pooled over 9 runs) |  |  |  |  | 0.00, x 750 |  |" in text
     assert (tmp_path / "docs" / "mario_training_flag_rate.png").stat().st_size > 10_000
     assert "--run-dir ~/runs/mario_ppo_dqn_s0" in text and "--bc-demo rl_envs/mario/demos/1-1.json" in text
 

@@ -68,7 +68,7 @@ def test_a_directory_of_demonstrations_clones_each_but_not_its_opening_idle_fram
 
 
 @pytest.mark.slow
-def test_train_clones_before_rl_and_records_it_and_zero_steps_is_the_fit_alone(tmp_path):
+def test_train_clones_before_rl_and_records_it_and_zero_steps_is_the_fit_alone(tmp_path, monkeypatch, capsys):
     run_dir = tmp_path / "bc"
     train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=RAM, bc_demo=str(shipped("1-1")), bc_epochs=20,
                     total_timesteps=0, n_envs=1, eval_freq=0, progress_bar=False, run_dir=str(run_dir),
@@ -76,6 +76,12 @@ def test_train_clones_before_rl_and_records_it_and_zero_steps_is_the_fit_alone(t
     cloned = json.loads((run_dir / "behaviour_cloning.json").read_text())
     assert cloned["loss_after"] < cloned["loss_before"] and cloned["epochs"] == 20
     assert RunDir(run_dir).load_state()["timesteps"] == 0 and (run_dir / "model.zip").is_file()
+    assert ("warning: the fit ended" in capsys.readouterr().err) == (cloned["greedy_accuracy"] < 0.9)
+    stuck = {**cloned, "greedy_accuracy": 0.5}  # a fit still on its first plateau
+    monkeypatch.setattr("baselines.train.behaviour_clone", lambda *args, **kwargs: stuck)
+    train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=RAM, bc_demo=str(shipped("1-1")), bc_epochs=1,
+                    total_timesteps=0, n_envs=1, eval_freq=0, progress_bar=False, run_dir=str(tmp_path / "stuck")))
+    assert "warning: the fit ended at greedy accuracy 0.50" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="--total-timesteps 0 trains nothing; it is only for --bc-demo"):
         train(TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs=RAM, total_timesteps=0,
                         run_dir=str(tmp_path / "never")))

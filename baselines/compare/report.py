@@ -139,8 +139,10 @@ def write_csv(path: Path, table: list[dict[str, Any]]) -> None:
 
 
 def plot_curves(path: Path, data: dict[str, Any], title: str, metric: str, legend: str = "trained with reward",
-                reference: tuple[str, float] | None = None) -> None:
-    """Mean and 95% band per entry of ``data["designs"]``; ``reference``: a labelled horizontal line."""
+                reference: tuple[str, float] | None = None, bounds: tuple[float, float] | None = None) -> None:
+    """Mean and 95% band per entry of ``data["designs"]``; ``reference``: a labelled horizontal line;
+    ``bounds``: the metric's range (e.g. 0 and 1 for a rate), which the band is clipped to (with
+    two or three seeds a t-interval easily spans more than the metric can)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -151,7 +153,10 @@ def plot_curves(path: Path, data: dict[str, Any], title: str, metric: str, legen
     for design, d in data["designs"].items():
         mean, half = np.array(d["mean"], dtype=float), np.array(d["ci95"], dtype=float)
         (line,) = ax.plot(steps, mean, label=f"{design} ({d['seeds']} seeds)")
-        ax.fill_between(steps, mean - half, mean + half, color=line.get_color(), alpha=0.2, linewidth=0)
+        low, high = mean - half, mean + half
+        if bounds is not None:
+            low, high = np.clip(low, *bounds), np.clip(high, *bounds)
+        ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     if reference is not None:
         ax.axhline(reference[1], color="0.4", linestyle="--", linewidth=1, label=reference[0])
     ax.set_xlabel("env steps")
