@@ -171,7 +171,7 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path):
         (["--algo", "dqn", "--env", "RLEnvs/CartPoleContinuous-v0"], "DQN needs a discrete action space"),
         (["--device", "tpu"], "device must be one of 'auto', 'cpu', 'cuda'"),
         (["--env", "RLEnvs/CartPolePixels-v0", "--set", "cnn=big"], "cnn must be one of 'nature', 'small', 'pair'; got 'big'"),
-        (["--total-timesteps", "0"], r"total_timesteps must be in \[1, inf\)"),
+        (["--total-timesteps", "-1"], r"total_timesteps must be in \[0, inf\)"),
     ]
     for args, message in cases:
         run_dir = tmp_path / "never"
