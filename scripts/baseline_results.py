@@ -127,8 +127,8 @@ def mario_run(root: Path, name: str, seed: int) -> Path:
 def mario_commands(root: Path, name: str, seed: int, minutes: float) -> list[list[str]]:
     """Train the experiment's steps (or ``minutes`` of wall time, resumable), then the three evaluations."""
     run_dir = str(mario_run(root, name, seed))
-    _, arguments, steps = MARIO_EXPERIMENTS[name]
-    train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *arguments,
+    _, train_arguments, steps = MARIO_EXPERIMENTS[name]
+    train = [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *train_arguments,
              "--total-timesteps", str(steps), "--seed", str(seed), "--run-dir", run_dir, "--checkpoint-freq", "25000",
              "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes), "--torch-threads", "1"]
     return [train] + [[".venv/bin/python", "-m", "baselines.evaluate", run_dir, *arguments, "--output", file]
