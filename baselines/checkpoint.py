@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import tempfile
 import zipfile
 from pathlib import Path
@@ -82,6 +83,9 @@ def safe_load(algo_cls: type, path: Path, fresh_model: Any, env: Any, device: st
                               "define; refusing to run code from the file")
     try:
         return algo_cls.load(path, env=env, device=device, custom_objects=custom, print_system_info=False)
+    except pickle.UnpicklingError as error:
+        raise CheckpointError(f"checkpoint {path} holds a tensor file with pickled objects other than tensors; "
+                              f"refusing to run code from the file ({str(error).splitlines()[0]:.200})") from None
     except (RuntimeError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise CheckpointError(f"checkpoint {path} does not fit this configuration (corrupt, or another env/algo/"
                               f"network): {error}") from error

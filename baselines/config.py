@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from baselines.double_dqn import DQN
-from baselines.networks import policy_kwargs
+from baselines.networks import check_policy_kwargs, policy_kwargs
 from rl_envs.options import check_choice, describe_range
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
@@ -150,6 +150,11 @@ def check_hyperparams(algo: str, params: dict[str, Any], source: str) -> dict[st
             raise ConfigError(f"{source}: {key} must be true or false; got {value!r}")
         if key == "frame_stack" and value is None:
             continue
+        if key == "policy_kwargs":
+            try:
+                check_policy_kwargs(value, source)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
         if key in RANGES:
             _check_range(key, value, source)
     return params
@@ -206,7 +211,7 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     if params.get("normalize_obs") and params.get("policy") != "MlpPolicy":
         raise ConfigError(f"normalize_obs standardizes MlpPolicy's vector observations; this configuration's policy is "
                           f"{params.get('policy')} (images are scaled to [0, 1] already)")
-    if "cnn" in params or params.get("normalize_obs"):
+    if "cnn" in params or params.get("normalize_obs") or "policy_kwargs" in params:
         try:
             kwargs["policy_kwargs"] = policy_kwargs(params)
         except ValueError as error:

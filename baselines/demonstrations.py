@@ -22,6 +22,8 @@ import torch
 
 from baselines.config import ConfigError
 from baselines.factories import evaluation_kwargs, make_vec_env
+from rl_envs import registry
+from rl_envs.mario.demonstrations import DemonstrationError, actions_of, opening_steps
 from rl_envs.mario.states import load
 
 DQFD_MARGIN = 0.8  # Hester et al. 2018's margin between the demonstrated action's Q and the others'
@@ -42,37 +44,23 @@ def demonstration_pairs(env_id: str, env_kwargs: dict[str, Any], params: dict[st
     in the run's configuration, each replayed from the level's start after 0, 1, ..., ``idle``
     idle frames (the starts a ``noop_max=idle`` evaluation plays: the same buttons reach the
     flag from each, but the frames the agent sees differ). A demonstration's own opening idle
-    frames (``meta["idle"]``, ``rl-envs mario-search --idle``) are played but not cloned:
-    standing still at the start is how it got a different start, not what to do there."""
-    if env_id != "RLEnvs/Mario-v0":
+    frames are played but not cloned (:func:`rl_envs.mario.demonstrations.opening_steps`)."""
+    if not registry.entry(env_id).takes_demonstrations:
         raise ConfigError(f"--bc-demo clones Mario demonstrations; this run trains on {env_id}")
-    demos = [(file, load(file)) for file in demonstration_files(path)]
+    demos = [(str(file), load(file)) for file in demonstration_files(path)]
     # Each replay starts at the stage's start after exactly `before` idle frames; no sticky buttons.
-    kwargs = {**evaluation_kwargs(env_kwargs), "noop_max": 0, "sticky_actions": 0.0}
+    kwargs = {**evaluation_kwargs(env_id, env_kwargs), **registry.entry(env_id).deterministic_kwargs}
     venv = make_vec_env(env_id, kwargs, {**params, "vec_env": "dummy"}, 1, seed=0)
-    mario = venv.envs[0].unwrapped
-    design, skip = mario.action_design, mario.frame_skip
-    if design.table is None:
-        venv.close()
-        raise ConfigError(f"--bc-demo needs a discrete action design; actions={design.name!r} is not one")
-    action_of = {byte: i for i, byte in reversed(list(enumerate(design.table_bytes)))}
+    env = venv.envs[0]  # the run's pipeline: its wrappers and the VecEnv's frame stack are SB3's own
     observations, actions = [], []
     try:
-        for (file, demo), before in itertools.product(demos, range(idle + 1)):
-            opening = demo.meta.get("idle", 0)
-            if type(opening) is not int or opening < 0 or opening % skip:
-                raise ConfigError(f"{file}: meta.idle (frames idled before the demonstration) must be a whole "
-                                  f"number >= 0 and a multiple of frame_skip={skip}; got {opening!r}")
+        for (source, demo), before in itertools.product(demos, range(idle + 1)):
+            opening = opening_steps(demo, env, source)
+            info: dict = {}
             venv.set_options({"idle": before})
-            obs, info = venv.reset(), {}
-            for start in range(0, len(demo.frames), skip):
-                held = set(demo.frames[start:start + skip])
-                if len(held) != 1 or next(iter(held)) not in action_of:
-                    raise ConfigError(f"{file}: frames {start}-{start + skip - 1} press {sorted(held)}, which "
-                                      f"actions={design.name!r} with frame_skip={skip} cannot press (search with "
-                                      f"rl-envs mario-search --actions {design.name} --hold a multiple of {skip})")
-                action = action_of[held.pop()]
-                if start >= opening:
+            obs = venv.reset()
+            for n, action in enumerate(actions_of(demo, env, source)):
+                if n >= opening:
                     observations.append(obs[0])
                     actions.append(action)
                 obs, _, done, infos = venv.step(np.array([action]))
@@ -80,8 +68,10 @@ def demonstration_pairs(env_id: str, env_kwargs: dict[str, Any], params: dict[st
                 if done[0]:
                     break
             if not info.get("flag_get"):
-                raise ConfigError(f"{file} does not reach the flag when replayed in this run's configuration "
+                raise ConfigError(f"{source} does not reach the flag when replayed in this run's configuration "
                                   f"({kwargs}) after {before} idle frames; it reached x {info.get('x_pos')}")
+    except DemonstrationError as error:
+        raise ConfigError(f"--bc-demo {error}") from None
     finally:
         venv.close()
     return np.array(observations), np.array(actions)

@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 
@@ -38,7 +39,8 @@ from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
 from baselines.factories import build_model, evaluation_kwargs, make_vec_env, resolve_device
-from baselines.rundir import CONFIG, EVAL, VIDEOS, RunDir
+from baselines.rundir import CONFIG, EVAL, SHIPPED, VIDEOS, RunDir
+from rl_envs import registry
 from rl_envs.options import check_number
 
 
@@ -55,8 +57,14 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
     args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
     params = check_hyperparams(args.algo, config["hyperparams"], str(run / CONFIG))  # as trained
     path = run.model_path(model_name)
-    venv = make_vec_env(args.env, {**evaluation_kwargs(args.env_kwargs), **(env_overrides or {})}, params, n_envs,
-                        seed, render_mode)
+    try:
+        registry.entry(args.env)
+        venv = make_vec_env(args.env, {**evaluation_kwargs(args.env, args.env_kwargs), **(env_overrides or {})}, params,
+                            n_envs, seed, render_mode, evaluation=True)
+    except (TypeError, ValueError, gym.error.Error) as error:
+        overrides = f" with the overrides {env_overrides}" if env_overrides else ""
+        raise CheckpointError(f"{run / CONFIG}: its env {args.env} with env_kwargs {args.env_kwargs}{overrides} cannot "
+                              f"be made: {error}") from None
     device = resolve_device("auto")
     with warnings.catch_warnings():  # a 1-env copy of the model only lends its objects to the loader
         warnings.simplefilter("ignore", UserWarning)
@@ -115,6 +123,10 @@ def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video
     run = RunDir(run_dir)
     if not run.path.is_dir():
         raise CheckpointError(f"{run_dir} is not a run directory (it does not exist)")
+    if (run.path / SHIPPED).exists():
+        raise ConfigError(f"{run_dir} is a shipped agent, kept read only; evaluate writes its results into the run "
+                          f"directory, so evaluate a copy: cp -r {run_dir} ~/runs/{run.path.name} && "
+                          f"rl-envs-baselines evaluate ~/runs/{run.path.name} ...")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one observation at a time: more threads only wait on each other (and on other jobs)
     try:
@@ -133,8 +145,9 @@ def _evaluate(run: RunDir, episodes: int, model_name: str, video: bool, seed: in
     greedy = eval_deterministic(config["hyperparams"], deterministic)
     if video:
         args = from_dict(TrainArgs, config["args"], f"{run / CONFIG}: args")
-        record_video(run_dir, model, make_vec_env(args.env, {**evaluation_kwargs(args.env_kwargs), **env_overrides},
-                                                  config["hyperparams"], 1, seed, "rgb_array"), greedy)
+        record_video(run_dir, model, make_vec_env(args.env, {**evaluation_kwargs(args.env, args.env_kwargs), **env_overrides},
+                                                  config["hyperparams"], 1, seed, "rgb_array", evaluation=True),
+                     greedy)
     result = {"env": config["args"]["env"], "algo": config["args"]["algo"], "env_kwargs": config["args"]["env_kwargs"],
               "env_overrides": env_overrides, "model": model_name, "seed": seed, "deterministic": greedy,
               **play_episodes(model, venv, config["args"]["env"], episodes, deterministic=greedy,

@@ -12,7 +12,9 @@ import gymnasium as gym
 
 import rl_envs  # noqa: F401  (registers the ids, also in worker processes)
 from baselines.config import ConfigError, algo_class, algo_kwargs
+from rl_envs import registry
 from rl_envs.options import check_choice
+from rl_envs.wrappers import StallLimit
 
 
 def resolve_device(device: str) -> str:
@@ -26,40 +28,47 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def make_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | None = None) -> gym.Env:
-    return gym.make(env_id, render_mode=render_mode, **env_kwargs)
+def make_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | None = None,
+             stall_limit: tuple[str, int] | None = None) -> gym.Env:
+    env = gym.make(env_id, render_mode=render_mode, **env_kwargs)
+    return StallLimit(env, *stall_limit) if stall_limit else env
 
 
 def scale_reward(reward: float, scale: float) -> float:
     return reward * scale
 
 
-def evaluation_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The env options an evaluation uses: the run's, but always from the level's start (a run
-    may train from demonstration or state-file starts; results are reported from the start).
+def evaluation_kwargs(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The env options an evaluation uses: the run's, less those the registry marks as shaping
+    training only (Mario's demonstration and state-file starts: results are reported from the
+    level's start).
 
-    >>> evaluation_kwargs({"state": "dqn", "start": "demo", "demo": "d.json", "demo_schedule": "reverse"})
+    >>> evaluation_kwargs("RLEnvs/Mario-v0", {"state": "dqn", "start": "demo", "demo_schedule": "reverse"})
     {'state': 'dqn'}
     """
-    return {key: value for key, value in env_kwargs.items() if key not in ("start", "demo", "demo_schedule")}
+    dropped = registry.entry(env_id).training_only_options
+    return {key: value for key, value in env_kwargs.items() if key not in dropped}
 
 
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any], n_envs: int, seed: int,
-                 render_mode: str | None = None, training: bool = False) -> Any:
+                 render_mode: str | None = None, training: bool = False, evaluation: bool = False) -> Any:
     """SB3 VecEnv of ``n_envs`` Monitor-wrapped envs, frame-stacked as the hyperparameters say.
 
     ``training``: apply ``reward_scale`` (outside the Monitor, so logged returns are the env's own).
+    ``evaluation``: end episodes that stall, as the registry's ``evaluation_stall_limit`` says
+    (Mario: 1,000 steps without a new furthest x).
     """
     from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecFrameStack
 
     vec_cls = SubprocVecEnv if params.get("vec_env") == "subproc" and n_envs > 1 else DummyVecEnv
+    stall = registry.entry(env_id).evaluation_stall_limit if evaluation else None
+    make = partial(make_env, env_id, env_kwargs, render_mode, stall)
     wrapper = None
     scale = float(params.get("reward_scale", 1.0))
     if training and scale != 1.0:
         wrapper = partial(gym.wrappers.TransformReward, func=partial(scale_reward, scale=scale))
-    venv = sb3_make_vec_env(partial(make_env, env_id, env_kwargs, render_mode), n_envs=n_envs, seed=seed,
-                            vec_env_cls=vec_cls, wrapper_class=wrapper)
+    venv = sb3_make_vec_env(make, n_envs=n_envs, seed=seed, vec_env_cls=vec_cls, wrapper_class=wrapper)
     if int(params.get("frame_stack") or 1) > 1:
         venv = VecFrameStack(venv, n_stack=int(params["frame_stack"]))
     return venv

@@ -103,10 +103,45 @@ def fit_standardizers(policy: nn.Module, observations: np.ndarray) -> dict[str, 
 ENCODERS: dict[str, type[BaseFeaturesExtractor]] = {"nature": NatureCNN, "small": SmallCNN, "pair": PairCNN}
 
 
+# What a hyperparameter file's policy_kwargs may hold: plain data only (a name for the activation,
+# never a Python object spelled as a string).
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
+POLICY_KWARGS = ("net_arch", "activation_fn", "ortho_init", "log_std_init", "share_features_extractor")
+
+
+def check_policy_kwargs(value: Any, source: str) -> None:
+    """A ValueError naming ``source`` unless ``value`` is policy_kwargs this project builds from:
+    a dict of :data:`POLICY_KWARGS`, ``net_arch`` a list of layer widths (or a dict of such lists
+    per head, e.g. ``{pi: [64], vf: [64]}``), ``activation_fn`` one of :data:`ACTIVATIONS`."""
+    def widths(layers: Any) -> bool:
+        return isinstance(layers, list) and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in layers)
+
+    if not isinstance(value, dict):
+        raise ValueError(f"{source}: policy_kwargs must be a mapping of {', '.join(POLICY_KWARGS)}; got {value!r:.60}")
+    unknown = sorted(set(value) - set(POLICY_KWARGS))
+    if unknown:
+        raise ValueError(f"{source}: policy_kwargs has unknown keys {unknown}; valid: {', '.join(POLICY_KWARGS)}")
+    arch = value.get("net_arch", [])
+    if not (widths(arch) or (isinstance(arch, dict) and all(isinstance(k, str) and widths(v) for k, v in arch.items()))):
+        raise ValueError(f"{source}: policy_kwargs net_arch must be a list of layer widths (e.g. [256, 256]) or a "
+                         f"dict of them per head (e.g. {{pi: [64], vf: [64]}}); got {arch!r:.60}")
+    if "activation_fn" in value and value["activation_fn"] not in ACTIVATIONS:
+        raise ValueError(f"{source}: policy_kwargs activation_fn must be one of {', '.join(map(repr, ACTIVATIONS))}; "
+                         f"got {value['activation_fn']!r:.60}")
+    for key in ("ortho_init", "share_features_extractor"):
+        if key in value and not isinstance(value[key], bool):
+            raise ValueError(f"{source}: policy_kwargs {key} must be true or false; got {value[key]!r:.60}")
+    if "log_std_init" in value and (isinstance(value["log_std_init"], bool) or
+                                    not isinstance(value["log_std_init"], (int, float))):
+        raise ValueError(f"{source}: policy_kwargs log_std_init must be a number; got {value['log_std_init']!r:.60}")
+
+
 def policy_kwargs(params: dict[str, Any]) -> dict[str, Any]:
-    """SB3 ``policy_kwargs`` for the hyperparameters: their own, plus the extractor that ``cnn`` or
-    ``normalize_obs`` names."""
+    """SB3 ``policy_kwargs`` for the hyperparameters: their own (the activation's name made its
+    class), plus the extractor that ``cnn`` or ``normalize_obs`` names."""
     result = dict(params.get("policy_kwargs") or {})
+    if "activation_fn" in result:
+        result["activation_fn"] = ACTIVATIONS[result["activation_fn"]]
     if "cnn" in params:
         result["features_extractor_class"] = ENCODERS[check_choice("cnn", params["cnn"], ENCODERS)]
     if params.get("normalize_obs"):

@@ -19,6 +19,7 @@ names must stay inside the run directory.
 | ``result.json`` | compare | a finished comparison run |
 | ``tb/``, ``videos/`` | train, evaluate | TensorBoard logs, recorded episodes |
 | ``.lock`` | every writer | an OS lock (``flock``) held while a process writes here, with its pid |
+| ``shipped.json`` | ``scripts/ship_agent.py`` | marks a shipped agent (``agents/``): read only, ``evaluate`` refuses to write there |
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ PROGRESS = "progress.json"
 EVAL = "eval.json"
 RESULT = "result.json"
 BEHAVIOUR_CLONING = "behaviour_cloning.json"
+SHIPPED = "shipped.json"
 TENSORBOARD = "tb"
 VIDEOS = "videos"
 LOCK = ".lock"
@@ -238,16 +240,28 @@ class RunDir:
         fsync_dir(tmp)
         final = root / f"step_{step}"
         if final.exists():  # left by a run that was killed after this step and resumed from an earlier one
-            stale = root / f".stale_{step}.{uuid.uuid4().hex}"
-            final.rename(stale)
-            shutil.rmtree(stale)
+            self._remove_checkpoint(final)
         tmp.rename(final)
         fsync_dir(root)
         atomic_write_json(self.path / LATEST, {"step": int(step), "dir": f"{CHECKPOINTS}/step_{step}"})
         dirs = [d for d in self.checkpoint_dirs() if int(d.name.removeprefix("step_")) <= step]
         for old in dirs[:-KEEP] + [d for d in self.checkpoint_dirs() if int(d.name.removeprefix("step_")) > step]:
-            shutil.rmtree(old)
+            self._remove_checkpoint(old)
         return final
+
+    def _remove_checkpoint(self, path: Path) -> None:
+        """Delete a checkpoint directory this run has replaced; one that cannot be read is kept,
+        renamed ``unreadable_step_N.<id>``, since nothing is deleted because it cannot be read."""
+        try:
+            self._checkpoint(path)
+        except RunFileError as error:
+            kept = path.with_name(f"unreadable_{path.name}.{uuid.uuid4().hex[:8]}")
+            path.rename(kept)
+            print(f"warning: {path} could not be read ({error}); kept as {kept}")
+            return
+        stale = path.with_name(f".stale_{path.name.removeprefix('step_')}.{uuid.uuid4().hex}")
+        path.rename(stale)
+        shutil.rmtree(stale)
 
     def latest_checkpoint(self) -> dict[str, Any] | None:
         """The checkpoint to resume from, as its checkpoint.json plus ``dir`` (a Path); None if the
@@ -281,6 +295,12 @@ class RunDir:
 
     def _checkpoint(self, path: Path) -> dict[str, Any]:
         info = read_json(path / CHECKPOINT_INFO, CHECKPOINT_KEYS, "a checkpoint's manifest")
+        for record in info["unfinished"]:
+            if not isinstance(record, dict) or not all(
+                    isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                    for k, v in record.items()):
+                raise RunFileError(f"{path / CHECKPOINT_INFO}: 'unfinished' must be a list of episode records "
+                                   f"(objects of numbers, e.g. {{\"return\": 1.0, \"length\": 3}}); got {record!r:.60}")
         if path.name != f"step_{info['step']}":
             raise RunFileError(f"{path / CHECKPOINT_INFO} says step {info['step']}, but its directory is {path.name}")
         if not (path / CHECKPOINT_MODEL).is_file():

@@ -238,7 +238,8 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if args.max_minutes is not None:
         callbacks.append(StopAfter(args.max_minutes * 60))
     if args.eval_freq > 0:
-        eval_env = make_vec_env(args.env, evaluation_kwargs(args.env_kwargs), params, 1, args.seed + 10_000)
+        eval_env = make_vec_env(args.env, evaluation_kwargs(args.env, args.env_kwargs), params, 1, args.seed + 10_000,
+                                evaluation=True)
         callbacks.append(ResumableEval(eval_env, run_dir, max(args.eval_freq // n_envs, 1), args.eval_episodes,
                                        eval_deterministic(params), model.num_timesteps))
     configure_logger(model, run_dir)

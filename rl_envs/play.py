@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import gymnasium as gym
 import numpy as np
 
+from rl_envs.mario.demonstrations import actions_of, replay
 from rl_envs.mario.states import Demonstration, load
 from rl_envs.pygame_utils import font, pygame
 from rl_envs.registry import entry, play_kwargs
@@ -279,17 +280,17 @@ def run(args: PlayArgs, env: gym.Env) -> Scoreboard:
 def play_demo(env: gym.Env, demo: Demonstration, *, zoom: float = 1.0, fps: float | None = None,
               max_frames: int | None = None) -> Scoreboard:
     """Replay a Mario demonstration in the window from the stage's start (Esc quits)."""
-    mario = env.unwrapped
-    if not hasattr(mario, "action_for_byte"):
+    if not hasattr(env.unwrapped, "action_for_byte"):
         raise ValueError("--demo replays Mario demonstrations; this env is not RLEnvs/Mario-v0")
-    env.reset(seed=0)
+    steps = replay(demo, env)
+    total = len(actions_of(demo, env))
 
     def step(n: int) -> Shown | None:
-        if n >= len(demo.frames):
+        taken = next(steps, None)
+        if taken is None:
             return None
-        _, reward, terminated, truncated, info = env.step(mario.action_for_byte(demo.frames[n]))
-        return Shown(reward, terminated or truncated, info, env.render(),
-                     f"demonstration: frame {n + 1} of {len(demo.frames)}; Esc: quit")
+        return Shown(taken.reward, taken.terminated, taken.info, env.render(),
+                     f"demonstration: step {n + 1} of {total}; Esc: quit")
 
     return show(f"rl-envs: demonstration of stage {demo.stage}", step, fps=fps or env.metadata.get("render_fps") or 60,
                 zoom=zoom, max_frames=max_frames, stop_at_episode_end=True)

@@ -29,6 +29,16 @@ class Entry:
     task_metrics: dict[str, tuple[str, str]] = field(default_factory=dict)
     # What reward-design comparisons rank runs by: a task metric or "return/<design>".
     compare_metric: str | None = None
+    # Options that shape training only (where episodes start); evaluations drop them and start
+    # where results are reported from.
+    training_only_options: tuple[str, ...] = ()
+    # Whether the env plays demonstrations (``rl_envs.mario.demonstrations``), and the options
+    # that make a replay exact (no random idling or sticky buttons).
+    takes_demonstrations: bool = False
+    deterministic_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Evaluations truncate an episode after this many steps without a new best of this info key
+    # (``rl_envs.wrappers.StallLimit``): a policy that stands still costs bounded time.
+    evaluation_stall_limit: tuple[str, int] | None = None
 
     @property
     def id(self) -> str:
@@ -62,7 +72,10 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("Mario-v0", "rl_envs.mario.env:make_mario", max_episode_steps=10_000,
           vector_entry_point="rl_envs.mario.vector:make_vector", play_kwargs={"actions": "nes", "frame_skip": 1},
           designs="rl_envs.mario.rewards:DESIGNS", compare_metric="x_pos",
-          task_metrics={"x_pos": ("x_pos", "max"), "flag": ("flag_get", "last"), "score": ("score", "last")}),
+          task_metrics={"x_pos": ("x_pos", "max"), "flag": ("flag_get", "last"), "score": ("score", "last")},
+          training_only_options=("start", "demo", "demo_schedule"), takes_demonstrations=True,
+          deterministic_kwargs={"noop_max": 0, "sticky_actions": 0.0},
+          evaluation_stall_limit=("x_pos", 1_000)),
 )
 
 

@@ -28,7 +28,7 @@ from PIL import Image
 import rl_envs  # noqa: F401  (registers the ids)
 from baselines.tabular import value_iteration
 from rl_envs.cli_args import parse
-from rl_envs.mario.search import replay
+from rl_envs.mario.demonstrations import play_through
 from rl_envs.mario.states import load, shipped
 from rl_envs.registry import ENTRIES, Entry, reward_designs
 
@@ -142,7 +142,7 @@ def readme_section(heading: str) -> str:
 def episode_frames(entry: Entry) -> list[np.ndarray]:
     if entry.name.startswith("Mario"):
         pictures: list[np.ndarray] = []
-        replay(load(shipped("1-1")), pictures)
+        play_through(load(shipped("1-1")), pictures)
         return pictures[::MARIO_FRAME_STRIDE]
     env = gym.make(entry.id, render_mode="rgb_array")
     frames: list[np.ndarray] = []

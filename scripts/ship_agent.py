@@ -3,7 +3,8 @@ and the model without the optimizer's moments.
 
 ``.venv/bin/python scripts/ship_agent.py ~/runs/mario_ppo_dqn_s0 agents/mario-1-1_ppo_dqn``
 copies ``config.json``, ``state.json``, the evaluations (``eval*.json``) and
-``behaviour_cloning.json``, then loads the model with the safe loader and saves it again with a
+``behaviour_cloning.json``, marks the directory read only (``shipped.json``: ``evaluate``
+refuses to write there), then loads the model with the safe loader and saves it again with a
 freshly built optimizer: Adam's two moment buffers are twice the network's size and only a
 resumed training would use them (the weights, hence every evaluation, are unchanged). Refuses
 an agent over 10 MB.
@@ -12,6 +13,7 @@ an agent over 10 MB.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from baselines.evaluate import load_run  # noqa: E402
-from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, MODEL, STATE  # noqa: E402
+from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, MODEL, SHIPPED, STATE  # noqa: E402
 
 MAX_AGENT_BYTES = 10 * 2**20
 
@@ -35,8 +37,10 @@ def ship(run_dir: Path, agent_dir: Path) -> int:
     model, venv, _ = load_run(run_dir)
     venv.close()
     optimizer = model.policy.optimizer
-    model.policy.optimizer = type(optimizer)(model.policy.parameters(), **optimizer.defaults)
+    # The same parameters (DQN's optimizer holds the online network only), no moments.
+    model.policy.optimizer = type(optimizer)(optimizer.param_groups[0]["params"], **optimizer.defaults)
     model.save(agent_dir / MODEL)
+    (agent_dir / SHIPPED).write_text(json.dumps({"from": run_dir.name, "read_only": True}) + "\n")
     size = sum(p.stat().st_size for p in agent_dir.iterdir())
     if size > MAX_AGENT_BYTES:
         shutil.rmtree(agent_dir)

@@ -11,7 +11,8 @@ import pytest
 
 import rl_envs  # noqa: F401
 from rl_envs.cli import main as cli_main
-from rl_envs.mario.search import replay, search
+from rl_envs.mario.demonstrations import play_through
+from rl_envs.mario.search import search
 from rl_envs.mario.states import DEMOS, MarioState, load, save, shipped
 from rl_envs.play import play_demo
 
@@ -103,7 +104,7 @@ def test_demonstration_starts_are_seeded_and_spread_along_the_level(kwargs):
 def test_every_shipped_demonstration_reaches_the_flag(path):
     demo = load(path)
     assert demo.meta["flag"] and demo.stage == path.stem and shipped(demo.stage) == path
-    info = replay(demo)
+    info = play_through(demo)
     assert info["flag_get"] and info["x_pos"] >= demo.meta["furthest_x"]
 
 
@@ -112,7 +113,7 @@ def test_the_planner_keeps_its_best_partial_demonstration_when_time_runs_out(tmp
     assert cli_main(["mario-search", "--stage", "1-1", "--max-minutes", "0.05", "--out", str(out)]) == 0
     demo = load(out)
     assert not demo.meta["flag"] and demo.meta["furthest_x"] > 40 and demo.frames
-    assert not replay(demo).get("flag_get")
+    assert not play_through(demo).get("flag_get")
     with pytest.raises(ValueError, match="beam must be in"):
         search("1-1", beam=0)
 

@@ -129,12 +129,12 @@ class CartPoleEnv(gym.Env):
     | ``pixel_color`` | False | bool: RGB instead of grayscale |
     | ``continuous`` | False | bool |
     | ``obs_noise`` | 0.0 | [0, 10], state observations only |
-    | ``gravity`` | 9.8 m/s^2 | (0, 100] |
-    | ``masscart`` | 1.0 kg | (0, 100] |
-    | ``masspole`` | 0.1 kg | (0, 10] |
-    | ``length`` | 0.5 m (half the pole) | (0, 10] |
-    | ``force_mag`` | 10.0 N | (0, 1000] |
-    | ``tau`` | 0.02 s per step | (0, 0.1] |
+    | ``gravity`` | 9.8 m/s^2 | [0, 100] |
+    | ``masscart`` | 1.0 kg | [0.001, 100] |
+    | ``masspole`` | 0.1 kg | [0.001, 10] |
+    | ``length`` | 0.5 m (half the pole) | [0.01, 10] |
+    | ``force_mag`` | 10.0 N | [0, 1000] |
+    | ``tau`` | 0.02 s per step | [0.0001, 0.1] |
     | ``render_mode`` | None | ``"rgb_array"``, ``"human"`` |
 
     Presets: ``RLEnvs/CartPoleNoVelocity-v0`` (markov=False), ``RLEnvs/CartPolePixels-v0``

@@ -46,22 +46,22 @@ class Physics:
     force_mag: float = FORCE_MAGNITUDE_N
     tau: float = TIME_STEP_S
 
-    # Valid (exclusive low, inclusive high) ranges: positive, and small enough that one Euler
-    # step stays meaningful.
+    # Valid ranges, both ends included: every value in them gives finite dynamics and bounds (a
+    # gram of mass, a centimetre of pole, a tenth of a millisecond per step at the least; below
+    # those the state bounds overflow), and small enough steps that one Euler step stays meaningful.
     RANGES = {
         "gravity": (0.0, 100.0),
-        "masscart": (0.0, 100.0),
-        "masspole": (0.0, 10.0),
-        "length": (0.0, 10.0),
+        "masscart": (0.001, 100.0),
+        "masspole": (0.001, 10.0),
+        "length": (0.01, 10.0),
         "force_mag": (0.0, 1000.0),
-        "tau": (0.0, 0.1),
+        "tau": (0.0001, 0.1),
     }
 
     def __post_init__(self) -> None:
         for f in fields(self):
             low, high = self.RANGES[f.name]
-            object.__setattr__(self, f.name, check_number(f.name, getattr(self, f.name), low=low, high=high,
-                                                          low_inclusive=False))
+            object.__setattr__(self, f.name, check_number(f.name, getattr(self, f.name), low=low, high=high))
 
     @cached_property
     def total_mass(self) -> float:

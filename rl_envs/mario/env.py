@@ -34,12 +34,14 @@ from rl_envs.mario import rewards
 from rl_envs.mario.actions import ACTION_DESIGNS, BUTTON_BITS, PAD_BUTTONS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
 from rl_envs.mario.rewards import Snapshot, components
-from rl_envs.mario.states import MarioState, load, shipped
+from rl_envs.mario import demonstrations
+from rl_envs.mario.states import MarioState, load
+from rl_envs.mario.tiles import TileGrid
 from rl_envs.options import check_bool, check_choice, check_number, check_render_mode, known_options
 from rl_envs.pygame_utils import pygame
 from rl_envs.window import close_window, show_human
 
-STATE_DESIGNS = ("ram", "pixels", "pixels_pair", "dqn")
+STATE_DESIGNS = ("ram", "tiles", "pixels", "pixels_pair", "dqn")
 END_ON = ("life", "game_over")
 STAGE_PATTERN = re.compile(r"^([1-8])-([1-4])$")
 NES_FPS = 60
@@ -88,7 +90,7 @@ def ram_bounds(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def parse_stage(stage: Any) -> tuple[int, int] | None:
     """``"W-S"`` -> (world, stage); ``"all"`` -> None (the whole game)."""
-    if stage == "all":
+    if isinstance(stage, str) and stage == "all":
         return None
     match = STAGE_PATTERN.match(stage) if isinstance(stage, str) else None
     if match is None:
@@ -134,6 +136,7 @@ class MarioEnv(gym.Env):
     | design | markov=True | markov=False |
     |--------|-------------|--------------|
     | ``"ram"`` (default) | ``Box((96,), float32)``, the table below | ``Box((84,), float32)``: no velocities |
+    | ``"tiles"`` | ``Box(0, 1, (1872,), float32)``: 9 x 13 x 16 cells, the screen's blocks, Mario, enemies, and both one step earlier | ``(1456,)``: 7 x 13 x 16, no earlier positions |
     | ``"pixels"`` | ``Box(0, 255, (240, 256, 3), uint8)``: the frame | the same (one frame is already non-Markov) |
     | ``"pixels_pair"`` | ``(2, 240, 256, 3)``: the last two frames | ``(240, 256, 3)``: one frame |
     | ``"dqn"`` | ``(4, 84, 84)``: grayscale, resized, last 4 frames | ``(1, 84, 84)``: one frame |
@@ -157,6 +160,26 @@ class MarioEnv(gym.Env):
 
     Blocks and Goombas are numbered in order of appearance in the stage (see
     :class:`rl_envs.mario.ram.StageMemory`): the lecture's S = {R4, R4, ..., Z+, Z+, Z+, {0,1}^k}.
+
+    "tiles" (:mod:`rl_envs.mario.tiles`): the visible screen as 13 rows x 16 columns of 16-pixel
+    blocks, read from the block buffer 0x0500-0x069F (a ring of two 16-column pages; the first
+    column is the one under the screen's left edge, (0x071A * 256 + 0x071C) // 16; row r is screen
+    pixels 32 + 16 r onwards), flattened; ``obs.reshape(env.unwrapped.tile_grid.shape)`` gives
+    (channels, 13, 16). Each channel is 0 or 1 per cell:
+
+    | channel | what | source |
+    |---------|------|--------|
+    | ``solid`` | ground, stairs, used blocks, bridges, cannons | metatiles the game treats as solid |
+    | ``block`` | bricks and "?" blocks (what Mario's head hits) | 0x51-0x5E (not 0x54), 0xC0, 0xC1 |
+    | ``pipe`` | pipes, up or sideways | 0x10-0x15, 0x1C-0x21, 0x6B, 0x6C |
+    | ``coin`` | coins | 0xC2, 0xC3 |
+    | ``climb`` | flagpole, vines, the axe | each palette group's climbable range, 0xC5 |
+    | ``mario`` | Mario's cell (two when big) | x 0x006D/0x0086, y 0x00CE (on screen when 0x00B5 = 1), size 0x0754 |
+    | ``enemies`` | each enemy slot's cell | 0x000F-0x0013 present, x 0x006E/0x0087+i, y 0x00CF+i |
+    | ``mario_previous``, ``enemies_previous`` | the same one step earlier (``markov=True`` only): the motion | |
+
+    Hidden blocks (0x5F, 0x60) read as empty, as the screen shows them. The grid alone cannot tell
+    which way Mario moves; ``markov=True`` adds where he and the enemies were a step earlier.
 
     ## Rewards (``reward=``)
     | design | per step |
@@ -207,12 +230,12 @@ class MarioEnv(gym.Env):
     ## Arguments
     | Argument | Default | Valid |
     |----------|---------|-------|
-    | ``state`` | ``"ram"`` | ``"ram"``, ``"pixels"``, ``"pixels_pair"``, ``"dqn"`` |
+    | ``state`` | ``"ram"`` | ``"ram"``, ``"tiles"``, ``"pixels"``, ``"pixels_pair"``, ``"dqn"`` |
     | ``actions`` | ``"simple"`` | the table above |
     | ``reward`` | ``"progress"`` | the table above |
     | ``markov`` | True | bool |
     | ``stage`` | ``"1-1"`` | ``"W-S"`` (W 1-8, S 1-4) or ``"all"`` |
-    | ``frame_skip`` | 4 for ``"dqn"``, else 1 | integer >= 1: frames each action is held (rewards summed) |
+    | ``frame_skip`` | 4 for ``"dqn"`` and ``"tiles"``, else 1 | integer >= 1: frames each action is held (rewards summed) |
     | ``end_on`` | ``"life"`` | ``"life"``, ``"game_over"`` |
     | ``noop_max`` | 0 | 0 to 1000 |
     | ``sticky_actions`` | 0.0 | [0, 1) |
@@ -229,6 +252,13 @@ class MarioEnv(gym.Env):
     >>> obs, reward, terminated, truncated, info = env.step(3)  # right + B
     >>> sorted(info["reward_designs"])
     ['clear', 'clear_plus_score', 'progress', 'progress_unclipped', 'score']
+    >>> tiles = gym.make("RLEnvs/Mario-v0", state="tiles")
+    >>> obs, info = tiles.reset(seed=0)
+    >>> grid = obs.reshape(tiles.unwrapped.tile_grid.shape)
+    >>> grid.shape, tiles.unwrapped.tile_grid.channels[:5]
+    ((9, 13, 16), ('solid', 'block', 'pipe', 'coin', 'climb'))
+    >>> int(grid[0, 11:].sum())  # the two rows of ground under Mario at the start of 1-1
+    32
 
     ## Version History
     - v0: initial version.
@@ -264,7 +294,7 @@ class MarioEnv(gym.Env):
         self.markov = check_bool("markov", markov)
         self.target = parse_stage(stage)
         if frame_skip is None:
-            frame_skip = DQN_FRAME_SKIP if self.state_design == "dqn" else 1
+            frame_skip = DQN_FRAME_SKIP if self.state_design in ("dqn", "tiles") else 1
         self.frame_skip = check_number("frame_skip", frame_skip, low=1, integer=True)
         self.end_on = check_choice("end_on", end_on, END_ON)
         self.noop_max = check_number("noop_max", noop_max, low=0, high=MAX_NOOP_START, integer=True)
@@ -281,17 +311,22 @@ class MarioEnv(gym.Env):
         self.action_space = copy.deepcopy(self.action_design.space)  # its own sampling generator
         self.ram_fields = ram_field_names(self.markov)
         self._ram_out = np.zeros(len(self.ram_fields), np.float32)
+        self.emulator = Emulator(self.target, self.end_on)
+        self.memory_ram = MarioRAM(self.emulator.ram)
+        self.tile_grid = TileGrid(self.memory_ram, self.markov) if self.state_design == "tiles" else None
+        self._tile_previous: np.ndarray | None = None  # "tiles", Markov: the sprites one step earlier
         if self.state_design == "ram":
             low, high = ram_bounds(self.ram_fields)
             self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        elif self.tile_grid is not None:
+            # Flat: checkers and SB3 take any 3-d Box for a picture; reshape(tile_grid.shape) gives the grid.
+            self.observation_space = spaces.Box(0.0, 1.0, (int(np.prod(self.tile_grid.shape)),), dtype=np.float32)
         elif self.state_design == "dqn":
             self.observation_space = spaces.Box(0, 255, SCREEN_SHAPE_GRAYSCALE, dtype=np.uint8)
         else:
             self.observation_space = spaces.Box(0, 255, SCREEN_SHAPE_24_BIT, dtype=np.uint8)
         noop = self.action_design.actions_with_buttons().get(frozenset())
         self.metadata = {**self.metadata, "render_fps": NES_FPS / self.frame_skip, "noop_action": noop}
-        self.emulator = Emulator(self.target, self.end_on)
-        self.memory_ram = MarioRAM(self.emulator.ram)
         self._before: Snapshot | None = None
         self._library = self._library_unclipped = 0.0
         self._memory = StageMemory()
@@ -299,6 +334,7 @@ class MarioEnv(gym.Env):
         self._last_info: dict = {}
         self._last_byte = 0
         self._window = None
+        self._ended = False  # the last step terminated the episode
         self._frames: list[int] = []  # every controller byte fed to the emulator since the stage started
 
     # --- episode ----------------------------------------------------------------------------------
@@ -315,7 +351,7 @@ class MarioEnv(gym.Env):
         if start == "demo":
             if demo is not None and not isinstance(demo, str):
                 raise TypeError(f"demo must be a path to a demonstration file or None (the shipped one); got {demo!r}")
-            content = load(demo if demo is not None else shipped(str(stage)))
+            return "demo", demonstrations.read(demo, stage)[1].frames
         else:
             if not Path(start).is_file():
                 raise ValueError(f"start must be one of {', '.join(map(repr, START_KINDS))} or a path to a state "
@@ -327,7 +363,11 @@ class MarioEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
         check_open(self)
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(f"reset options must be a dict or None (e.g. {{'idle': 30}}); got {options!r:.60} "
+                            f"({type(options).__name__})")
         super().reset(seed=seed)
+        self._ended = False
         idle = (options or {}).get("idle")
         if idle is not None:
             if self.start != "level":
@@ -376,6 +416,7 @@ class MarioEnv(gym.Env):
         """An episode starts at the emulator's present moment: returns count from here."""
         self._library = self._library_unclipped = 0.0
         self._before = self._snapshot(self._last_info)
+        self._tile_previous = self._sprites()
         info = self._info(self._last_info, {name: 0.0 for name in components(self._before, self._before)})
         info["start"] = {**start, "x_pos": int(self._last_info["x_pos"])}
         return self._observe(), info
@@ -430,7 +471,7 @@ class MarioEnv(gym.Env):
         bookkeeping = {"library": self._library, "library_unclipped": self._library_unclipped,
                        "memory": copy.deepcopy(self._memory), "memory_key": self._memory_key,
                        "last_info": copy.deepcopy(self._last_info), "last_byte": self._last_byte,
-                       "before": self._before}
+                       "before": self._before, "tile_previous": copy.deepcopy(self._tile_previous)}
         return MarioState(stage=self._options["stage"], frames=tuple(self._frames), emulator=fields,
                           env=bookkeeping, rng=copy.deepcopy(self.np_random.bit_generator.state),
                           snapshot=self.emulator.dump_state())
@@ -445,6 +486,7 @@ class MarioEnv(gym.Env):
             raise ValueError(f"the state is of stage {state.stage}, but this env plays stage {self._options['stage']}")
         if state.env is None:  # a file's: only frames, the rest is rebuilt by playing them
             self._replay(state.frames)
+            self._tile_previous = self._sprites()
         else:
             if state.snapshot is not None:
                 self.emulator.load_state(state.snapshot)
@@ -460,6 +502,7 @@ class MarioEnv(gym.Env):
             self._memory, self._memory_key = copy.deepcopy(saved["memory"]), saved["memory_key"]
             self._last_info, self._last_byte = copy.deepcopy(saved["last_info"]), saved["last_byte"]
             self._before = saved["before"]
+            self._tile_previous = copy.deepcopy(saved.get("tile_previous"))
         if restore_rng and state.rng is not None:
             self.np_random.bit_generator.state = copy.deepcopy(state.rng)
         return self._observe()
@@ -487,8 +530,12 @@ class MarioEnv(gym.Env):
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
         check_open(self)
         if self._before is None:
+            if self._ended:
+                raise ResetNeeded("the episode has ended (step returned terminated=True): call reset() to start "
+                                  "another before step()")
             raise ResetNeeded("Cannot call step() before reset()")
         pressed = self.action_design.to_byte(action)  # an invalid action raises here, before any change
+        self._tile_previous = self._sprites()
         terminated, frames = False, 0
         for _ in range(self.frame_skip):
             sticky = self.sticky_actions and self.np_random.random() < self.sticky_actions
@@ -506,7 +553,7 @@ class MarioEnv(gym.Env):
         info = self._info(info, parts)
         info["frames"] = frames
         if terminated:
-            self._before = None  # the emulator refuses steps after the end: reset first
+            self._before, self._ended = None, True  # the emulator refuses steps after the end: reset first
             if info["flag_get"] and self._frontier is not None and self._start_index == self._frontier:
                 self._frontier_flags += 1
                 if self._frontier_flags >= REVERSE_ADVANCE_AFTER and self._frontier > 0:
@@ -537,9 +584,18 @@ class MarioEnv(gym.Env):
         return out
 
     # --- observation ------------------------------------------------------------------------------
+    def _sprites(self) -> np.ndarray | None:
+        """Mario's and the enemies' cells ("tiles", Markov: the next observation's motion channels)."""
+        if self.tile_grid is None or not self.markov or not self._last_info:
+            return None
+        return self.tile_grid.sprites(int(self._last_info["x_pos"]))
+
     def _observe(self) -> np.ndarray:
         if self.state_design == "ram":
             return self._ram_vector()
+        if self.tile_grid is not None:
+            previous = self._tile_previous if self._tile_previous is not None else self._sprites()
+            return self.tile_grid.observe(int(self._last_info["x_pos"]), previous).reshape(-1)
         if self.state_design == "dqn":
             return self.emulator.observation(OBSERVATION_MODE_GRAYSCALE)
         return self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 
@@ -129,27 +129,6 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
         "seconds": round(time.time() - start, 1), "beam": beam, "hold": hold, "expansions": expansions,
         "actions": actions, "idle": idle,
         "writer": "rl-envs mario-search"})
-
-
-def replay(demo: Demonstration, pictures: list[np.ndarray] | None = None) -> dict[str, Any]:
-    """Play ``demo``'s frames from the stage's start; the last step's info (``flag_get``...).
-    ``pictures``: a list to append the picture of every frame to (videos, the docs' GIF)."""
-    env = MarioEnv(actions="nes", stage=demo.stage, frame_skip=1,
-                   render_mode=None if pictures is None else "rgb_array")
-    env.reset(seed=0)
-    info: dict[str, Any] = {}
-    try:
-        if pictures is not None:
-            pictures.append(env.render())
-        for byte in demo.frames:
-            _, _, terminated, _, info = env.step(env.action_for_byte(byte))
-            if pictures is not None:
-                pictures.append(env.render())
-            if terminated:
-                break
-    finally:
-        env.close()
-    return info
 
 
 def run(args: SearchArgs) -> Path:
