@@ -11,6 +11,8 @@ from typing import Any
 
 from baselines.rundir import CONFIG, EVAL, RunFileError
 
+PROG = "rl-envs-baselines"  # the command; each subcommand is also python -m baselines.<module>
+
 
 @dataclass
 class TrainArgs:

@@ -20,10 +20,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from baselines.args import CompareArgs, EvaluateArgs, TrainCommand, WatchArgs
+from baselines.args import PROG, CompareArgs, EvaluateArgs, TrainCommand, WatchArgs
 from rl_envs.cli_args import add_arguments, from_namespace
 
-PROG = "rl-envs-baselines"
 # name -> (arguments dataclass, module whose run(args) carries it out, one-line help). The
 # modules load only for the subcommand that runs: they import torch and Stable-Baselines3.
 COMMANDS = {
@@ -55,11 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     cls, module, _ = COMMANDS[ns.command]
     args = from_namespace(cls, ns, parser)
     return importlib.import_module(module).run(args)
-
-
-def forward(command: str, argv: list[str] | None = None) -> int:
-    """``python -m baselines.<module> ...``: the same as ``rl-envs-baselines <command> ...``."""
-    return main([command, *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ import numpy as np
 import torch
 
 from baselines.config import ConfigError
+from baselines.evaluate import load_run
 from baselines.factories import evaluation_kwargs, make_vec_env
+from baselines.rundir import RunDir
 from rl_envs import registry
-from rl_envs.mario.demonstrations import DemonstrationError, actions_of, opening_steps
+from rl_envs.mario.demonstrations import DemonstrationError, actions_of, opening_steps, read
 from rl_envs.mario.states import load
 
 DQFD_MARGIN = 0.8  # Hester et al. 2018's margin between the demonstrated action's Q and the others'
@@ -159,3 +161,33 @@ def behaviour_clone(model: Any, observations: np.ndarray, actions: np.ndarray, e
         model.q_net_target.load_state_dict(model.q_net.state_dict())
     return {"pairs": len(actions), "epochs": epochs, "loss_before": before, "loss_after": after,
             "greedy_accuracy": accuracy, "seconds": time.perf_counter() - start}
+
+
+def demonstration_agreement(run_dir: Path, demo_path: str | None = None) -> dict[str, Any]:
+    """How far a run's greedy policy repeats the demonstration of its stage: one greedy episode
+    from the stage's start with the replay-exact options (no idling, no sticky buttons), its
+    controller bytes step by step against the demonstration's. ``identical``: every step the
+    policy took is the demonstration's (the policy replays it rather than plays)."""
+    run = Path(run_dir)
+    config = RunDir(run).load_config()
+    env_id = config["args"]["env"]
+    model, venv, _ = load_run(run, env_overrides=registry.entry(env_id).deterministic_kwargs)
+    try:
+        env = venv.unwrapped.envs[0]
+        source, demo = read(demo_path, env.unwrapped.stage)
+        expected = actions_of(demo, env, source)
+        table = env.unwrapped.action_design.table_bytes
+        obs, taken = venv.reset(), []
+        for _ in expected:
+            action, _ = model.predict(obs, deterministic=True)
+            taken.append(int(action[0]))
+            obs, _, done, _ = venv.step(action)
+            if done[0]:
+                break
+    finally:
+        venv.close()
+    same = [table[a] == table[b] for a, b in zip(taken, expected)]
+    first_difference = same.index(False) if False in same else None
+    return {"demonstration": Path(source).name, "steps": len(taken), "demonstration_steps": len(expected),
+            "same_steps": int(sum(same)), "first_difference": first_difference,
+            "identical": first_difference is None}

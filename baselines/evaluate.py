@@ -33,14 +33,14 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from baselines.args import EvaluateArgs, TrainArgs, from_dict
+from baselines.args import PROG, EvaluateArgs, TrainArgs, from_dict
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
-from baselines.cli import forward
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
 from baselines.factories import build_model, evaluation_kwargs, make_vec_env, resolve_device
 from baselines.rundir import CONFIG, EVAL, SHIPPED, VIDEOS, RunDir
 from rl_envs import registry
+from rl_envs.cli_args import parse
 from rl_envs.options import check_number
 
 
@@ -209,7 +209,7 @@ def run(args: EvaluateArgs) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return forward("evaluate", argv)
+    return run(parse(EvaluateArgs, argv, prog=f"{PROG} evaluate", description=__doc__))
 
 
 if __name__ == "__main__":

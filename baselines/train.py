@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from baselines.args import TrainArgs, TrainCommand, from_dict
+from baselines.args import PROG, TrainArgs, TrainCommand, from_dict
 from baselines.callbacks import (
     AtomicCheckpoint,
     EpisodeLog,
@@ -31,7 +31,6 @@ from baselines.callbacks import (
     StopAfter,
 )
 from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json, load_replay_buffer, safe_load
-from baselines.cli import forward
 from baselines.config import (
     NORMALIZE_STEPS,
     ConfigError,
@@ -56,6 +55,7 @@ from baselines.rundir import (
     RunFileError,
 )
 from baselines.tb_names import CleanRLNames
+from rl_envs.cli_args import parse
 from rl_envs.options import check_choice, check_number
 from rl_envs.registry import entry
 
@@ -282,7 +282,7 @@ def run(command: TrainCommand) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return forward("train", argv)
+    return run(parse(TrainCommand, argv, prog=f"{PROG} train", description=__doc__))
 
 
 if __name__ == "__main__":

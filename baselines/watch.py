@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from baselines.args import WatchArgs
+from baselines.args import PROG, WatchArgs
 from baselines.checkpoint import CheckpointError
-from baselines.cli import forward
 from baselines.config import eval_deterministic
 from baselines.evaluate import load_run
+from rl_envs.cli_args import parse
 from rl_envs.extras import MissingExtraError
 from rl_envs.play import Scoreboard, Shown, show
 
@@ -48,7 +48,7 @@ def run(args: WatchArgs) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return forward("watch", argv)
+    return run(parse(WatchArgs, argv, prog=f"{PROG} watch", description=__doc__))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from rl_envs.mario.search_args import SearchArgs
 from rl_envs.play import PlayArgs, make, run
 from rl_envs.registry import env_ids
 
-# Where the agent commands that this command used to carry went.
+# Agent commands live in rl-envs-baselines (rl_envs never imports baselines): where to find them.
 MOVED = {"compare": "rl-envs-baselines compare", "--agent": "rl-envs-baselines watch RUN_DIR"}
 
 

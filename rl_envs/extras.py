@@ -22,8 +22,6 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EXTRAS = ("play", "mario", "baselines", "ray", "all")
-
 
 class MissingExtraError(ImportError):
     """An optional dependency is not installed; the message names the extra that brings it."""

@@ -15,6 +15,13 @@ AGENTS = sorted(p for p in (Path(__file__).resolve().parents[1] / "agents").iter
 MAX_BYTES = 10 * 2**20
 
 
+def working_copy(agent, to):
+    """A copy to evaluate (evaluate writes into the directory it evaluates; a shipped agent is read only)."""
+    copy = shutil.copytree(agent, to)
+    (copy / "shipped.json").unlink()
+    return copy
+
+
 def test_agents_are_shipped():
     assert {p.name for p in AGENTS} >= {"mario-1-1_ppo_dqn", "mario-1-1_dqn_dqn"}
 
@@ -23,7 +30,7 @@ def test_agents_are_shipped():
 def test_a_shipped_agent_replays_its_recorded_episode(tmp_path, agent):
     assert sum(f.stat().st_size for f in agent.rglob("*") if f.is_file()) <= MAX_BYTES
     recorded = json.loads((agent / "eval_deterministic.json").read_text())
-    copy = shutil.copytree(agent, tmp_path / agent.name)  # evaluate writes into the directory it evaluates
+    copy = working_copy(agent, tmp_path / agent.name)
     result = evaluate(copy, episodes=1, deterministic=True, output="replayed.json")
     assert result["task"] == recorded["task"]
     assert result["returns"] == recorded["returns"]
@@ -37,7 +44,9 @@ def test_shipping_a_run_keeps_its_play_and_drops_the_optimizers_moments(tmp_path
     size = script.ship(agent, tmp_path / "shipped")
     assert size <= MAX_BYTES and (tmp_path / "shipped" / "model.zip").stat().st_size <= (agent / "model.zip").stat().st_size
     recorded = json.loads((agent / "eval_deterministic.json").read_text())
-    result = evaluate(tmp_path / "shipped", episodes=1, deterministic=True, output="replayed.json")
+    assert json.loads((tmp_path / "shipped" / "shipped.json").read_text())["read_only"]
+    result = evaluate(working_copy(tmp_path / "shipped", tmp_path / "copy"), episodes=1, deterministic=True,
+                      output="replayed.json")
     assert result["task"] == recorded["task"] and result["returns"] == recorded["returns"]
     with pytest.raises(SystemExit, match="has no state.json"):
         script.ship(tmp_path / "nowhere", tmp_path / "never")

@@ -1,5 +1,6 @@
 """The seam between the two packages, read from the source: ``rl_envs`` never imports
-``baselines``, neither package has an import cycle, project imports sit at module top (a
+``baselines``, neither package has an import cycle (imports made by name, from a string naming
+a module, count), project imports sit at module top (a
 function-level import is only for a heavy optional library), and no module but
 ``baselines/rundir.py`` spells a run-directory file name."""
 
@@ -54,15 +55,36 @@ def imports(path: Path) -> list[tuple[str, bool, int]]:
     return found
 
 
+def imports_by_name(path: Path) -> list[tuple[str, int]]:
+    """(module, line) for every string in the file that names a project module, alone or as a
+    ``"module:attribute"`` entry point: what ``importlib.import_module``, Gymnasium's entry points
+    or a table of subcommands load at run time."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name = node.value.partition(":")[0]
+            if name in ALL:
+                found.append((name, node.lineno))
+    return found
+
+
+def test_imports_by_name_are_seen():
+    by_name = {target for target, _ in imports_by_name(ALL["baselines.cli"])}
+    assert {"baselines.train", "baselines.evaluate", "baselines.watch", "baselines.compare.cli"} <= by_name
+    assert "rl_envs.mario.env" in {target for target, _ in imports_by_name(ALL["rl_envs.registry"])}
+
+
 def test_rl_envs_never_imports_baselines():
     offenders = [f"{name}:{line} imports {target}" for name, path in modules("rl_envs").items()
-                 for target, _, line in imports(path) if target.split(".")[0] == "baselines"]
+                 for target, line in [(t, n) for t, _, n in imports(path)] + imports_by_name(path)
+                 if target.split(".")[0] == "baselines"]
     assert not offenders, offenders
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_import_cycles(package):
-    graph = {name: sorted({t for t, _, _ in imports(path) if t in ALL and t != name})
+    graph = {name: sorted({t for t, _, _ in imports(path) if t in ALL and t != name}
+                          | {t for t, _ in imports_by_name(path) if t != name})
              for name, path in modules(package).items()}
     cycles, state = [], {}
 

@@ -162,7 +162,7 @@ def test_step_limit_is_real():
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
-    ({"state": "ramm"}, ValueError, "state must be one of 'ram', 'pixels', 'pixels_pair', 'dqn'"),
+    ({"state": "ramm"}, ValueError, "state must be one of 'ram', 'tiles', 'pixels', 'pixels_pair', 'dqn'"),
     ({"actions": "all"}, ValueError, "actions must be one of 'buttons', 'multibinary', 'factored'"),
     ({"reward": "money"}, ValueError, "reward must be one of 'clear', 'score', 'clear_plus_score'"),
     ({"reward": {"coins": 1, "happiness": 2}}, ValueError, "reward weights must name components among clear"),

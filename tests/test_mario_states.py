@@ -68,7 +68,8 @@ def test_a_state_file_holds_frames_only_and_gets_back_to_the_same_place(tmp_path
     ({"start": 3}, TypeError, "start must be one of 'level', 'demo'"),
     ({"demo": str(DEMOS / "1-1.json")}, ValueError, "give start='demo' too"),
     ({"start": "demo", "stage": UNSHIPPED}, ValueError, f"no shipped demonstration for stage '{UNSHIPPED}'; shipped: 1-1"),
-    ({"start": "demo", "stage": "1-2", "demo": str(DEMOS / "1-1.json")}, ValueError, "a state of stage 1-1"),
+    ({"start": "demo", "stage": "1-2", "demo": str(DEMOS / "1-1.json")}, ValueError,
+     "1-1.json is a demonstration of stage 1-1, but the env plays stage 1-2"),
 ])
 def test_bad_start_options_are_named(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -145,8 +146,11 @@ def test_play_replays_a_demonstration_in_the_window():
     board = play_demo(env, load(shipped("1-1")), fps=10_000, max_frames=120)
     assert board.steps == 120
     env.close()
-    wrong = gym.make("RLEnvs/Mario-v0", render_mode="rgb_array")
-    with pytest.raises(ValueError, match="needs actions='nes' and frame_skip=1"):
+    simple = gym.make("RLEnvs/Mario-v0", render_mode="rgb_array", actions="simple", frame_skip=4)
+    assert play_demo(simple, load(shipped("1-1")), fps=10_000, max_frames=30).steps == 30  # it was searched in 'simple'
+    simple.close()
+    wrong = gym.make("RLEnvs/Mario-v0", render_mode="rgb_array", actions="buttons")
+    with pytest.raises(ValueError, match="actions='buttons' with frame_skip=1 cannot press"):
         play_demo(wrong, load(shipped("1-1")), fps=10_000, max_frames=2)
     wrong.close()
 

@@ -43,10 +43,39 @@ def test_shell_commands_name_real_subcommands(line):
 
 
 def test_the_demonstrations_table_lists_every_shipped_demonstration_as_its_file_says():
-    table = README.split("<!-- demos:start -->")[1].split("<!-- demos:end -->")[0]
+    guide = (ROOT / "docs" / "mario.md").read_text()
+    table = guide.split("<!-- demos:start -->")[1].split("<!-- demos:end -->")[0]
     files = sorted(DEMOS.glob("*.json"))
     assert len(files) == len(re.findall(r"^\| \d-\d ", table, flags=re.M))
     for file in files:
         meta = load(file).meta
         row = f"| {file.stem} | {'yes' if meta['flag'] else 'no'} | {meta['frames']:,} | {meta['seconds']:.0f} | "
-        assert row in table, f"README's demonstrations table lacks {row!r}"
+        assert row in table, f"docs/mario.md's demonstrations table lacks {row!r}"
+
+
+# Words that tell the history of the project's own development rather than what is and why.
+HISTORY = re.compile(r"\b(earlier (runs?|rounds?|sessions?)|previous (round|session)s?|this session|last session|"
+                     r"first round|used to\b|the next change|so far in this project|this round)", re.I)
+
+
+def tracked_text_files() -> list[Path]:
+    import subprocess
+
+    names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    kinds = (".md", ".py", ".yml", ".yaml", ".toml", ".cfg", ".txt", ".sh")
+    return [ROOT / n for n in names if n.endswith(kinds) and n != "tests/test_readme.py"]
+
+
+def test_no_tracked_text_tells_the_projects_own_history():
+    files = tracked_text_files()
+    assert len(files) > 50
+    hits = [f"{f.relative_to(ROOT)}:{n}: {line.strip()}" for f in files
+            for n, line in enumerate(f.read_text().splitlines(), 1) if HISTORY.search(line)]
+    assert not hits, "\n".join(hits[:20])
+
+
+def test_the_readme_is_short_and_its_links_resolve():
+    assert len(README.splitlines()) <= 250
+    for target in re.findall(r"\]\(([^)#]+)\)", README):
+        if not target.startswith("http"):
+            assert (ROOT / target).exists(), target

@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from baselines.args import PROG
 from baselines.checkpoint import atomic_write_json
-from baselines.cli import forward
 from baselines.compare import report
 from baselines.compare.backends import Dashboard, run_local, run_ray
 from baselines.compare.spec import CompareArgs, check_manifest, runs, validate, write_manifest
 from baselines.rundir import RunDir
+from rl_envs.cli_args import parse
 from rl_envs.registry import entry
 
 
@@ -102,7 +103,7 @@ def run(args: CompareArgs) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return forward("compare", argv)
+    return run(parse(CompareArgs, argv, prog=f"{PROG} compare", description=__doc__))
 
 
 if __name__ == "__main__":

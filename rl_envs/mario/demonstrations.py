@@ -53,7 +53,7 @@ def actions_of(demo: Demonstration, env: gym.Env, source: str = "the demonstrati
     DemonstrationError naming the frames when the env's action design or frame skip cannot
     press them, or when the demonstration is of another stage."""
     mario = env.unwrapped
-    stage = mario._options["stage"]
+    stage = mario.stage
     if demo.stage != stage:
         raise DemonstrationError(f"{source} is a demonstration of stage {demo.stage}, but the env plays stage {stage}")
     design, skip = mario.action_design, mario.frame_skip

@@ -30,11 +30,10 @@ except ModuleNotFoundError as error:
 
 from rl_envs.designs import RewardDesign, design_values, resolve
 from rl_envs.errors import check_open
-from rl_envs.mario import rewards
+from rl_envs.mario import demonstrations, rewards
 from rl_envs.mario.actions import ACTION_DESIGNS, BUTTON_BITS, PAD_BUTTONS
 from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
 from rl_envs.mario.rewards import Snapshot, components
-from rl_envs.mario import demonstrations
 from rl_envs.mario.states import MarioState, load
 from rl_envs.mario.tiles import TileGrid
 from rl_envs.options import check_bool, check_choice, check_number, check_render_mode, known_options
@@ -453,6 +452,11 @@ class MarioEnv(gym.Env):
                              f"defaults for Mario); this env has actions={self.action_design.name!r}, "
                              f"frame_skip={self.frame_skip}")
         return np.array([1 if byte & BUTTON_BITS[b] else 0 for b in PAD_BUTTONS], dtype=np.int8)
+
+    @property
+    def stage(self) -> str:
+        """The stage played, as given (``"W-S"`` or ``"all"``)."""
+        return self._options["stage"]
 
     @property
     def frames(self) -> tuple[int, ...]:

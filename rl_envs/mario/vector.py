@@ -13,14 +13,14 @@ from typing import Any
 
 import gymnasium as gym
 
-import rl_envs  # noqa: F401  (registers the ids in the worker processes, which start fresh)
 from rl_envs.mario.env import make_mario
 from rl_envs.options import check_choice, check_number
 from rl_envs.vector import LocalAndWorkersVectorEnv
 
 
-def _make_one(max_episode_steps: int | None, kwargs: dict[str, Any]) -> gym.Env:
-    return gym.make("RLEnvs/Mario-v0", max_episode_steps=max_episode_steps, **kwargs)
+def _make_one(spec: gym.envs.registration.EnvSpec, max_episode_steps: int | None, kwargs: dict[str, Any]) -> gym.Env:
+    # From the registered spec itself: the worker processes start fresh, with nothing registered.
+    return gym.make(spec, max_episode_steps=max_episode_steps, **kwargs)
 
 
 def make_vector(num_envs: int = 1, max_episode_steps: int | None = None, context: str = "forkserver",
@@ -36,5 +36,6 @@ def make_vector(num_envs: int = 1, max_episode_steps: int | None = None, context
     probe = make_mario(**kwargs)  # bad options fail here, with their message, not in a worker
     check_action = probe.unwrapped.action_design.to_byte
     probe.close()
-    env_fns = [partial(_make_one, max_episode_steps, kwargs) for _ in range(num_envs)]
+    spec = gym.spec("RLEnvs/Mario-v0")
+    env_fns = [partial(_make_one, spec, max_episode_steps, kwargs) for _ in range(num_envs)]
     return LocalAndWorkersVectorEnv(env_fns, context=context, check_action=check_action)

@@ -1,0 +1,310 @@
+"""The Mario results, under the protocol every published Mario figure follows.
+
+Protocol: evaluations start at the stage's start; 100 episodes greedy and 100 sampled under
+sticky actions 0.25 (each frame repeats the previous frame's buttons with probability 0.25),
+beside the deterministic greedy episode and beside the row "the demonstration's actions
+replayed blind" under the same sticky actions: a learner has learned only where it beats that
+row. Each run counts every emulator frame it cost (RL steps x frame skip, the demonstration
+frames replayed for its starts and its behaviour cloning, the planner's search frames), and says
+whether its greedy actions are the demonstration's, step for step.
+
+``.venv/bin/python scripts/mario_results.py [--train] [--evaluate] [--seeds 0 1 2]``:
+
+- ``--train``: trains each experiment of :data:`EXPERIMENTS` x seed under ``--runs`` (default
+  ``~/runs``, outside the work tree), in ``--minutes`` slices that resume where the last one
+  stopped.
+- ``--evaluate``: evaluates every finished run (:data:`EVALS`), measures its agreement with the
+  demonstration, and writes its summary to ``results/mario/runs/{name}_s{seed}.json``; also the
+  blind replay (``results/mario/blind_replay_{stage}.json``). ``--agent DIR`` does the same for a
+  shipped agent (evaluated in a copy: ``agents/`` stays read only).
+- always: the table, from the committed summaries only, into ``docs/mario_results.md`` and the
+  README block between ``mario-results:start`` and ``mario-results:end``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, SHIPPED, RunDir  # noqa: E402
+
+RUNS = Path.home() / "runs"
+RESULTS = Path("results") / "mario"  # relative to ROOT; committed
+PAGE = Path("docs") / "mario_results.md"
+STAGE = "1-1"
+EPISODES = 100
+STICKY = 0.25
+STEPS = 1_000_000
+TARGET = 0.9  # greedy flag rate under sticky actions 0.25, on 2 of 3 seeds, within STEPS
+TILES = ["--env-kwarg", "state=tiles", "--env-kwarg", f"sticky_actions={STICKY}", "--env-kwarg", "start=demo"]
+# name -> (label, train arguments); run directory {--runs}/mario_{name}_s{seed}. The demonstration
+# gives start states only (no cloning): what is measured is the design, not a copy.
+EXPERIMENTS = {
+    "ppo_tiles": ("PPO, tiles state (MLP 256x256), sticky 0.25 in training, demonstration starts",
+                  ["--algo", "ppo", *TILES, "--set", "n_envs=8", "--set", "vec_env=dummy"]),
+    "dqn_tiles": ("Double DQN, tiles state (MLP 256x256), sticky 0.25 in training, demonstration starts",
+                  ["--algo", "dqn", *TILES, "--set", "buffer_size=50000"]),
+}
+# file -> (evaluate() keyword arguments, column of the table)
+EVALS = {
+    "eval_deterministic.json": ({"episodes": 1, "deterministic": True, "env_overrides": {"sticky_actions": 0.0}},
+                                "greedy, deterministic"),
+    "eval_sticky_greedy.json": ({"episodes": EPISODES, "deterministic": True, "random_baseline": True,
+                                 "env_overrides": {"sticky_actions": STICKY}}, f"greedy, sticky {STICKY}, {EPISODES} episodes"),
+    "eval_sticky_sampled.json": ({"episodes": EPISODES, "deterministic": False,
+                                  "env_overrides": {"sticky_actions": STICKY}}, f"sampled, sticky {STICKY}, {EPISODES} episodes"),
+}
+
+
+def run_dir(root: Path, name: str, seed: int) -> Path:
+    return root / f"mario_{name}_s{seed}"
+
+
+def train_command(root: Path, name: str, seed: int, minutes: float) -> list[str]:
+    return [".venv/bin/python", "-m", "baselines.train", "--env", "RLEnvs/Mario-v0", *EXPERIMENTS[name][1],
+            "--total-timesteps", str(STEPS), "--seed", str(seed), "--run-dir", str(run_dir(root, name, seed)),
+            "--checkpoint-freq", "50000", "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes),
+            "--torch-threads", "1"]
+
+
+def train(root: Path, name: str, seed: int, minutes: float) -> None:
+    """One slice of ``minutes`` of a run: a new one, or a resumption of one short of its steps."""
+    run = run_dir(root, name, seed)
+    command = train_command(root, name, seed, minutes)
+    if (run / CONFIG).exists():
+        state = RunDir(run).load_state()
+        if state is not None and state["timesteps"] >= STEPS:
+            return
+        command = [".venv/bin/python", "-m", "baselines.train", "--resume", str(run), "--no-progress-bar"]
+    subprocess.run([sys.executable, *command[1:]], check=True, cwd=ROOT)
+
+
+# --- frames an agent cost -----------------------------------------------------------------------
+def frames_cost(config: dict[str, Any], steps: int) -> dict[str, int]:
+    """Emulator frames: the RL steps' (steps x frame skip; an episode's last step may emulate
+    fewer), the demonstration's replays (once per env for its start states, once per idle start
+    for behaviour cloning) and the planner's search that found it (expansions x held frames)."""
+    import gymnasium as gym
+
+    from baselines.factories import evaluation_kwargs
+    from rl_envs.mario.demonstrations import read
+
+    args = config["args"]
+    kwargs = args["env_kwargs"]
+    env = gym.make(args["env"], **evaluation_kwargs(args["env"], kwargs))
+    skip, stage = env.unwrapped.frame_skip, env.unwrapped.stage
+    env.close()
+    replays = (config["n_envs"] if kwargs.get("start") == "demo" else 0)
+    replays += (args.get("bc_idle", 0) + 1) if args.get("bc_demo") else 0
+    demo_frames = planner_frames = 0
+    if replays:
+        _, demo = read(kwargs.get("demo"), stage)
+        demo_frames = replays * len(demo.frames)
+        planner_frames = int(demo.meta.get("expansions", 0)) * int(demo.meta.get("hold", 0))
+    return {"rl": steps * skip, "demonstration": demo_frames, "planner": planner_frames,
+            "total": steps * skip + demo_frames + planner_frames}
+
+
+# --- evaluation into committed summaries --------------------------------------------------------
+def evaluation_figures(result: dict[str, Any]) -> dict[str, Any]:
+    figures = {"episodes": result["episodes"], "flag": result["task"]["flag"], "x_pos": result["task"]["x_pos"],
+               "return_mean": result["return_mean"]}
+    if "random" in result:
+        figures["random"] = {"flag": result["random"]["task"]["flag"], "x_pos": result["random"]["task"]["x_pos"]}
+    return figures
+
+
+def summarize(run: Path, name: str, label: str, seed: int | None, command: str) -> dict[str, Any]:
+    """Evaluate ``run`` (what has no evaluation of its present model) and return its summary."""
+    from baselines.demonstrations import demonstration_agreement
+    from baselines.evaluate import evaluate
+
+    rundir = RunDir(run)
+    state, config = rundir.load_state(), rundir.load_config()
+    evaluations = {}
+    for file, (kwargs, _) in EVALS.items():
+        path = run / file
+        done = path.exists() and json.loads(path.read_text()).get("timesteps") == state["timesteps"]
+        result = json.loads(path.read_text()) if done else evaluate(run, output=file, progress_bar=True, **kwargs)
+        evaluations[file] = evaluation_figures(result)
+    fit = run / BEHAVIOUR_CLONING
+    fit_seconds = json.loads(fit.read_text()).get("seconds", 0.0) if fit.exists() else 0.0
+    return {"name": name, "label": label, "seed": seed, "steps": state["timesteps"],
+            "train_minutes": round((state["wall_seconds"] + fit_seconds) / 60, 1),
+            "frames": frames_cost(config, state["timesteps"]), "evaluations": evaluations,
+            "agreement": demonstration_agreement(run), "command": command.replace(str(Path.home()), "~"),
+            "machine": config["machine"]}
+
+
+def write_summary(summary: dict[str, Any]) -> Path:
+    seed = f"_s{summary['seed']}" if summary["seed"] is not None else ""
+    path = ROOT / RESULTS / "runs" / f"{summary['name']}{seed}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def evaluate_runs(root: Path, seeds: list[int]) -> list[str]:
+    """Summaries of every finished run of :data:`EXPERIMENTS`; the runs that are not finished."""
+    waiting = []
+    for name, (label, _) in EXPERIMENTS.items():
+        for seed in seeds:
+            run = run_dir(root, name, seed)
+            if not run.is_dir() or RunDir(run).load_state() is None:
+                waiting.append(f"{run}: not finished")
+                continue
+            write_summary(summarize(run, name, label, seed, " ".join(train_command(RUNS, name, seed, 100))))
+    return waiting
+
+
+def evaluate_agent(agent: Path, work: Path) -> Path:
+    """A shipped agent's summary, evaluated in a copy under ``work`` (``agents/`` stays read only)."""
+    copy = work / f"agent_{agent.name}"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(agent, copy)
+    (copy / SHIPPED).unlink()
+    label = f"shipped agent {agent.name} ({RunDir(copy).load_config()['args']['algo']})"
+    return write_summary(summarize(copy, f"agent_{agent.name}", label, None, f"agents/{agent.name}"))
+
+
+def blind_replay(stage: str = STAGE) -> Path:
+    """The demonstration's buttons replayed blind, deterministic and under sticky actions."""
+    from rl_envs.mario.demonstrations import replay_blind
+    from rl_envs.mario.states import load, shipped
+
+    demo = load(shipped(stage))
+    rows = {}
+    for sticky, episodes in ((0.0, 1), (STICKY, EPISODES)):
+        result = replay_blind(demo, episodes=episodes, sticky_actions=sticky)
+        rows[str(sticky)] = {"episodes": result.episodes, "flag": result.flag_rate, "x_pos": result.mean_x}
+    path = ROOT / RESULTS / f"blind_replay_{stage}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"stage": stage, "demonstration": f"rl_envs/mario/demos/{stage}.json",
+                                "frames": len(demo.frames), "sticky_actions": rows}, indent=2) + "\n")
+    return path
+
+
+# --- the table, from committed files only -------------------------------------------------------
+def cell(figures: dict[str, Any]) -> str:
+    if figures["episodes"] == 1:
+        return f"flag (x {figures['x_pos']:.0f})" if figures["flag"] else f"no flag, x {figures['x_pos']:.0f}"
+    return f"{figures['flag']:.2f}, x {figures['x_pos']:.0f}"
+
+
+def millions(frames: int) -> str:
+    return f"{frames / 1e6:.2f}M" if frames >= 100_000 else f"{frames:,}"
+
+
+def table(results: Path) -> str:
+    summaries = [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+    blind_file = results / f"blind_replay_{STAGE}.json"
+    if not summaries or not blind_file.exists():
+        raise SystemExit(f"no Mario results in {results} (run scripts/mario_results.py --evaluate)")
+    blind = json.loads(blind_file.read_text())["sticky_actions"]
+    header = ["agent", "seed", "steps", "emulator frames (RL + demonstration + planner)", "train minutes",
+              *(column for _, column in EVALS.values()), "greedy actions = the demonstration's"]
+    lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---|---:|---|---|---|---|"]
+    randoms = []
+    for s in summaries:
+        f = s["frames"]
+        agreement = s["agreement"]
+        same = ("yes, all {steps} steps" if agreement["identical"] else
+                "no: differs at step {first_difference} of {demonstration_steps}").format(**agreement)
+        lines.append(f"| {s['label']} | {'' if s['seed'] is None else s['seed']} | {s['steps']:,} | "
+                     f"{millions(f['total'])} ({millions(f['rl'])} + {millions(f['demonstration'])} + "
+                     f"{millions(f['planner'])}) | {s['train_minutes']:.0f} | "
+                     + " | ".join(cell(s["evaluations"][file]) for file in EVALS) + f" | {same} |")
+        if "random" in s["evaluations"]["eval_sticky_greedy.json"]:
+            randoms.append(s["evaluations"]["eval_sticky_greedy.json"]["random"])
+    sticky = blind[str(STICKY)]
+    lines.append(f"| **the demonstration's actions replayed blind** |  |  |  |  | "
+                 f"{cell({**blind['0.0'], 'episodes': 1})} | {cell(sticky)} |  |  |")
+    if randoms:
+        flag = sum(r["flag"] for r in randoms) / len(randoms)
+        x = sum(r["x_pos"] for r in randoms) / len(randoms)
+        lines.append(f"| uniformly random actions (mean of {len(randoms)} evaluations) |  |  |  |  |  | "
+                     f"{flag:.2f}, x {x:.0f} |  |  |")
+    return "\n".join(lines)
+
+
+def verdicts(results: Path) -> str:
+    summaries = [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+    blind = json.loads((results / f"blind_replay_{STAGE}.json").read_text())["sticky_actions"][str(STICKY)]["flag"]
+    groups: dict[str, list[dict]] = {}
+    for s in summaries:
+        groups.setdefault(s["label"], []).append(s)
+    lines = []
+    for label, runs in groups.items():
+        flags = [r["evaluations"]["eval_sticky_greedy.json"]["flag"] for r in runs]
+        met = sum(f >= TARGET and r["steps"] <= STEPS for f, r in zip(flags, runs))
+        beats = sum(f > blind for f in flags)
+        lines.append(f"- {label}: greedy flag rate under sticky {STICKY} {', '.join(f'{f:.2f}' for f in flags)} "
+                     f"({len(runs)} run{'s' if len(runs) > 1 else ''}); {beats} beat the blind replay ({blind:.2f}); "
+                     f"target (>= {TARGET} on 2 of 3 seeds within {STEPS:,} steps) "
+                     + ("met" if met >= 2 else "not met"))
+    return "\n".join(lines)
+
+
+def page(results: Path) -> str:
+    summaries = [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+    commands = "\n".join(f"{s['command']}" for s in summaries if s["command"].startswith(".venv"))
+    return (f"# Mario results\n\nWorld {STAGE}, evaluated from the stage's start. The protocol: 100 episodes greedy "
+            f"and 100 sampled under sticky actions {STICKY} (each frame repeats the previous frame's buttons with "
+            "probability 0.25, Machado et al. 2018), beside the deterministic greedy episode and beside the "
+            "demonstration's actions replayed blind: an agent has learned only where it beats that row. Frames "
+            "count every emulator frame the agent cost.\n\n"
+            f"{table(results)}\n\n{verdicts(results)}\n\n"
+            "Generated by `scripts/mario_results.py` from `results/mario/`. Training commands:\n\n"
+            f"```bash\n{commands}\n```\n")
+
+
+def replace_block(path: Path, name: str, text: str) -> bool:
+    """Put ``text`` between ``<!-- {name}:start -->`` and ``<!-- {name}:end -->``; False if the markers are absent."""
+    content = path.read_text()
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in content or end not in content:
+        return False
+    head, rest = content.split(start, 1)
+    path.write_text(head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1])
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true", help="train (or resume) every experiment x seed for a slice")
+    parser.add_argument("--evaluate", action="store_true", help="evaluate finished runs into results/mario/")
+    parser.add_argument("--agent", type=Path, action="append", default=[], help="a shipped agent to evaluate (a copy)")
+    parser.add_argument("--blind", action="store_true", help="measure the blind replay of the demonstration")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--runs", type=Path, default=RUNS, help="where the runs live (default: %(default)s)")
+    parser.add_argument("--minutes", type=float, default=100.0, help="wall minutes of each training slice")
+    args = parser.parse_args(argv)
+    if args.train:
+        for name in EXPERIMENTS:
+            for seed in args.seeds:
+                train(args.runs, name, seed, args.minutes)
+    if args.evaluate:
+        for line in evaluate_runs(args.runs, args.seeds):
+            print(line)
+    for agent in args.agent:
+        print(f"wrote {evaluate_agent(agent, args.runs)}")
+    if args.blind:
+        print(f"wrote {blind_replay()}")
+    results = ROOT / RESULTS
+    (ROOT / PAGE).write_text(page(results))
+    replace_block(ROOT / "README.md", "mario-results", table(results) + f"\n\nMore: [the Mario results]({PAGE}).")
+    print(f"wrote {ROOT / PAGE} and the README's Mario table")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
