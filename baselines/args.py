@@ -1,4 +1,4 @@
-"""Every command's arguments as a typed dataclass (:mod:`baselines.cli_args` turns the fields into
+"""Every command's arguments as a typed dataclass (:mod:`rl_envs.cli_args` turns the fields into
 flags), and the trainer's round trip through ``config.json``."""
 
 from __future__ import annotations

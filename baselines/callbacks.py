@@ -284,8 +284,7 @@ class OneThreadWhileCollecting(BaseCallback):
     """Torch on one thread while the envs step, all of them for the gradient updates.
 
     With subprocess envs on a small machine, torch's extra threads wake for every action
-    computed and spin-wait on the cores the env processes need (measured on 2 cores: Mario's
-    envs stepped at half speed during PPO's rollouts).
+    computed and spin-wait on the cores the env processes need.
     """
 
     def _on_training_start(self) -> None:

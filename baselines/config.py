@@ -29,7 +29,7 @@ OWN_KEYS = {
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
-    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default), small (the 2013 DQN paper's, ~2.6x cheaper to train) or pair (small over Mario's frame pair stacked along channels)",
+    "cnn": "CnnPolicy's image encoder: nature (SB3's NatureCNN, default), small (the 2013 DQN paper's, a third of NatureCNN's arithmetic) or pair (small over Mario's frame pair stacked along channels)",
     "normalize_obs": "MlpPolicy: standardize each observation entry by its mean and std over random-action steps (and a --bc-demo's) before training, then frozen (baselines.networks.Standardize)",
     "normalize_steps": f"with normalize_obs: random-action env steps the statistics are fitted on (default {NORMALIZE_STEPS})",
     "unsupported": "this combination cannot be trained; the text says why",

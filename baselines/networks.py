@@ -3,9 +3,7 @@ and :class:`Standardize` for MlpPolicy's vector observations (``normalize_obs: t
 
 ``nature`` is SB3's own NatureCNN (Mnih et al. 2015: 32-64-64 filters, 512 features). ``small``
 is the encoder of the first DQN paper (Mnih et al. 2013: 16 8x8/4 filters, 32 4x4/2, 256
-features): a third of NatureCNN's arithmetic. Measured on 2 CPU cores: a PPO minibatch of 128
-84x84x4 images (forward, backward, Adam) in 26 ms against NatureCNN's 68 ms; Mario PPO with 2
-envs took 9,460 steps in a minute against 7,170.
+features): a third of NatureCNN's arithmetic, for training on CPUs (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -53,12 +53,14 @@ EXPERIMENTS = {
     "dqn_tiles": ("Double DQN, tiles state (MLP 256x256), sticky 0.25 in training, demonstration starts",
                   ["--algo", "dqn", *TILES, "--set", "buffer_size=50000"]),
 }
-# file -> (evaluate() keyword arguments, column of the table)
+# file -> (evaluate() keyword arguments, column of the table). The random agent plays the same
+# starts whatever the agent, so its row comes from the summaries whose evaluation also played it
+# (evaluate's random_baseline), not from every one.
 EVALS = {
     "eval_deterministic.json": ({"episodes": 1, "deterministic": True, "env_overrides": {"sticky_actions": 0.0}},
                                 "greedy, deterministic"),
-    "eval_sticky_greedy.json": ({"episodes": EPISODES, "deterministic": True, "random_baseline": True,
-                                 "env_overrides": {"sticky_actions": STICKY}}, f"greedy, sticky {STICKY}, {EPISODES} episodes"),
+    "eval_sticky_greedy.json": ({"episodes": EPISODES, "deterministic": True, "env_overrides": {"sticky_actions": STICKY}},
+                                f"greedy, sticky {STICKY}, {EPISODES} episodes"),
     "eval_sticky_sampled.json": ({"episodes": EPISODES, "deterministic": False,
                                   "env_overrides": {"sticky_actions": STICKY}}, f"sampled, sticky {STICKY}, {EPISODES} episodes"),
 }
@@ -168,10 +170,9 @@ def evaluate_runs(root: Path, seeds: list[int]) -> list[str]:
 def evaluate_agent(agent: Path, work: Path) -> Path:
     """A shipped agent's summary, evaluated in a copy under ``work`` (``agents/`` stays read only)."""
     copy = work / f"agent_{agent.name}"
-    if copy.exists():
-        shutil.rmtree(copy)
-    shutil.copytree(agent, copy)
-    (copy / SHIPPED).unlink()
+    if not copy.exists():  # an existing copy keeps the evaluations it already has
+        shutil.copytree(agent, copy)
+        (copy / SHIPPED).unlink()
     label = f"shipped agent {agent.name} ({RunDir(copy).load_config()['args']['algo']})"
     return write_summary(summarize(copy, f"agent_{agent.name}", label, None, f"agents/{agent.name}"))
 

@@ -9,7 +9,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 # Two test workers on two cores: torch's spare threads would spin on the core the other worker
-# (and the trainers the tests start) needs, which made the suite several times slower.
+# (and the trainers the tests start) needs.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # CI replays the same examples every run (a failure there must be reproducible); local runs explore.

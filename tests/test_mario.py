@@ -11,7 +11,8 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import rl_envs  # noqa: F401
 from rl_envs.mario.actions import ACTION_DESIGNS
-from rl_envs.mario.env import STATE_DESIGNS, ram_field_names
+from rl_envs.mario.env import STATE_DESIGNS
+from rl_envs.mario.ram import ram_field_names
 from rl_envs.mario.rewards import DESIGNS
 from rl_envs.tabular import InvalidActionError
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from baselines.args import TrainArgs
-from baselines.evaluate import evaluate
+from baselines.evaluate import evaluate, load_run
 from baselines.train import train
 
 
@@ -19,6 +20,19 @@ def smoke(run_dir, **env_kwargs) -> dict:
     return json.loads((run_dir / "state.json").read_text())
 
 
+def learned(run_dir, checkpoint: str) -> None:
+    """The final model's weights differ from the checkpoint's (the updates after it changed the
+    network), and the training episodes were logged with Mario's task metrics."""
+    before, venv, _ = load_run(run_dir, checkpoint)
+    venv.close()
+    after, venv, _ = load_run(run_dir)
+    venv.close()
+    changed = [not torch.equal(a, b) for a, b in zip(before.policy.state_dict().values(), after.policy.state_dict().values())]
+    assert any(changed), "training changed no weight"
+    records = [json.loads(line) for line in (run_dir / "episodes.jsonl").read_text().splitlines()]
+    assert records and all("x_pos" in r and r["length"] > 0 for r in records)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("env_kwargs", [
     {"state": "pixels_pair"},  # the pair stacked along channels (PairCNN)
@@ -26,10 +40,13 @@ def smoke(run_dir, **env_kwargs) -> dict:
     {"state": "ram", "actions": "multibinary"},
     {"state": "ram", "actions": "factored"},
     {"state": "ram", "start": "demo", "demo_schedule": "reverse"},
+    {"state": "tiles", "sticky_actions": 0.25, "start": "demo"},
+    {"state": "tiles", "markov": False},
 ])
 def test_ppo_trains_on_every_design(tmp_path, env_kwargs):
     state = smoke(tmp_path / "run", **env_kwargs)
     assert state["timesteps"] >= 128
+    learned(tmp_path / "run", "checkpoints/step_64")
     if env_kwargs.get("start") == "demo":  # evaluated from the level's start all the same
         result = evaluate(tmp_path / "run", episodes=1)
         assert result["episodes"] == 1 and "x_pos" in result["task"]
@@ -57,4 +74,5 @@ def test_double_dqn_trains_on_mario(tmp_path, state):
     config = json.loads((run_dir / "config.json").read_text())
     assert config["hyperparams"]["double_dqn"] is True
     assert json.loads((run_dir / "state.json").read_text())["timesteps"] == 160
+    learned(run_dir, "checkpoints/step_80")  # 64 steps of replay first: updates from step 64 on
     assert evaluate(run_dir, episodes=1)["episodes"] == 1

@@ -58,8 +58,21 @@ def test_gymnasium_play_runs_on_our_env():
     from gymnasium.utils.play import play as gym_play
 
     pg = pygame()
-    post_keys(pg.K_DOWN, pg.K_ESCAPE)
-    gym_play(gym.make("RLEnvs/GridWorld-v0", render_mode="rgb_array"), wait_on_player=True, fps=1000, seed=0)
+    post_keys()
+    pg.event.post(pg.event.Event(pg.KEYDOWN, key=pg.K_DOWN))  # held down until the first step is taken
+    steps = []
+
+    def after_step(before, after, action, reward, terminated, truncated, info):
+        steps.append((action, info))
+        pg.event.post(pg.event.Event(pg.KEYDOWN, key=pg.K_ESCAPE))  # then quit
+
+    env = gym.make("RLEnvs/GridWorld-v0", render_mode="rgb_array")
+    gym_play(env, wait_on_player=True, fps=1000, seed=0, callback=after_step)
+    # our key map reached Gymnasium's loop: the down arrow pressed DOWN (3), which moved the agent
+    assert steps, "gymnasium.utils.play took no step"
+    action, info = steps[0]
+    start = gym.make("RLEnvs/GridWorld-v0").reset(seed=0)[1]["state"]
+    assert action == 3 and info["state"] != start
 
 
 def test_ansi_play_in_the_terminal():

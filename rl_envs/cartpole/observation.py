@@ -15,7 +15,6 @@ from rl_envs.cartpole.raster import Canvas, rasterise
 from rl_envs.options import check_bool, check_choice, check_number
 
 OBSERVATION_KINDS = ("state", "pixels")
-STATE_FEATURES = ("cart_position", "cart_velocity", "pole_angle", "pole_angular_velocity")
 MARKOV_FEATURES = (0, 1, 2, 3)
 POSITION_FEATURES = (0, 2)  # what one frame can measure: no velocities
 MAX_PIXEL_SIDE = 1024

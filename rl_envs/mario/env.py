@@ -32,8 +32,9 @@ from rl_envs.designs import RewardDesign, design_values, resolve
 from rl_envs.errors import check_open
 from rl_envs.mario import demonstrations, rewards
 from rl_envs.mario.actions import ACTION_DESIGNS, BUTTON_BITS, PAD_BUTTONS
-from rl_envs.mario.ram import ENEMY_SLOTS, MAX_TRACKED, MarioRAM, StageMemory
+from rl_envs.mario.ram import MarioRAM, RamVector, StageMemory, ram_bounds, ram_field_names
 from rl_envs.mario.rewards import Snapshot, components
+from rl_envs.mario.starts import SCHEDULES, SPACING_FRAMES, StartSampler
 from rl_envs.mario.states import MarioState, load
 from rl_envs.mario.tiles import TileGrid
 from rl_envs.options import check_bool, check_choice, check_number, check_render_mode, known_options
@@ -49,42 +50,8 @@ DQN_STACK = 4
 DQN_FRAME_SKIP = 4
 MAX_NOOP_START = 1000
 START_KINDS = ("level", "demo")  # or a path to a state file
-DEMO_SCHEDULES = ("uniform", "reverse")
-# Reverse curriculum (Salimans & Chen 2018): starts begin at the demonstration's last state and
-# move one state back after this many flags reached from the earliest start allowed so far.
-REVERSE_ADVANCE_AFTER = 3
-DEMO_START_SPACING_FRAMES = 32  # start states along a demonstration (each snapshot is ~250 KB)
 # What info passes on from the library's (the emulator object has the rest).
 LIBRARY_INFO_KEYS = ("x_pos", "y_pos", "score", "coins", "time", "life", "world", "stage", "flag_get", "status")
-# Limits of the "ram" fields.
-MAX_POSITION = 255 * 256 + 255
-MAX_SCORE, MAX_COINS, MAX_TIME = 999_999, 99, 999
-
-
-def ram_field_names(markov: bool) -> list[str]:
-    """Names of the "ram" observation's entries, in order (velocities only when Markov)."""
-    kinematics = ("x", "y", "x_velocity", "y_velocity") if markov else ("x", "y")
-    names = [f"mario_{k}" for k in kinematics]
-    for slot in range(ENEMY_SLOTS):
-        names += [f"enemy{slot}_present"] + [f"enemy{slot}_{k}" for k in kinematics]
-    names += ["score", "coins", "time"]
-    names += [f"question_block_{i}_opened" for i in range(MAX_TRACKED)]
-    names += [f"goomba_{i}_squished" for i in range(MAX_TRACKED)]
-    return names
-
-
-def ram_bounds(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    low, high = [], []
-    for name in names:
-        if name.endswith(("_x", "_y")):
-            lo, hi = 0, MAX_POSITION
-        elif "velocity" in name:
-            lo, hi = -128, 128
-        else:
-            lo, hi = 0, {"score": MAX_SCORE, "coins": MAX_COINS, "time": MAX_TIME}.get(name, 1)
-        low.append(lo)
-        high.append(hi)
-    return np.array(low, np.float32), np.array(high, np.float32)
 
 
 def parse_stage(stage: Any) -> tuple[int, int] | None:
@@ -140,7 +107,7 @@ class MarioEnv(gym.Env):
     | ``"pixels_pair"`` | ``(2, 240, 256, 3)``: the last two frames | ``(240, 256, 3)``: one frame |
     | ``"dqn"`` | ``(4, 84, 84)``: grayscale, resized, last 4 frames | ``(1, 84, 84)``: one frame |
 
-    "ram" entries (``ram_field_names(markov)``), read after each step:
+    "ram" entries (``rl_envs.mario.ram.ram_field_names(markov)``), read after each step:
 
     | entries | source (RAM address) | scale |
     |---------|----------------------|-------|
@@ -300,19 +267,17 @@ class MarioEnv(gym.Env):
         self.sticky_actions = check_number("sticky_actions", sticky_actions, low=0.0, high=1.0, high_inclusive=False)
         self.start, self._start_frames = self._check_start(start, demo, stage)
         self._starts: list[MarioState] | None = None  # built at the first reset that needs them
-        self.demo_schedule = check_choice("demo_schedule", demo_schedule, DEMO_SCHEDULES)
+        self.demo_schedule = check_choice("demo_schedule", demo_schedule, SCHEDULES)
         if self.demo_schedule != "uniform" and self.start != "demo":
             raise ValueError("demo_schedule orders starts along a demonstration; give start='demo' too")
-        self._frontier: int | None = None  # reverse: the earliest start index allowed so far
-        self._frontier_flags = 0  # flags reached from the frontier since it last moved
-        self._start_index: int | None = None  # where this episode started
+        self._sampler: StartSampler | None = None  # built with the start states
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = copy.deepcopy(self.action_design.space)  # its own sampling generator
         self.ram_fields = ram_field_names(self.markov)
-        self._ram_out = np.zeros(len(self.ram_fields), np.float32)
         self.emulator = Emulator(self.target, self.end_on)
         self.memory_ram = MarioRAM(self.emulator.ram)
         self.tile_grid = TileGrid(self.memory_ram, self.markov) if self.state_design == "tiles" else None
+        self.ram_vector = RamVector(self.memory_ram, self.markov)
         self._tile_previous: np.ndarray | None = None  # "tiles", Markov: the sprites one step earlier
         if self.state_design == "ram":
             low, high = ram_bounds(self.ram_fields)
@@ -377,17 +342,14 @@ class MarioEnv(gym.Env):
         starts = self._start_states()
         if self.start == "file":
             index = 0
-        elif self.demo_schedule == "reverse":
-            if self._frontier is None:
-                self._frontier = len(starts) - 1
-            index = int(self.np_random.integers(self._frontier, len(starts)))
         else:
-            index = int(self.np_random.integers(len(starts)))
+            if self._sampler is None:
+                self._sampler = StartSampler(self.demo_schedule, len(starts))
+            index = self._sampler.choose(self.np_random)
         self.load_state(starts[index], restore_rng=False)
-        self._start_index = index
         where = {"kind": self.start, "frame": len(starts[index].frames)}
-        if self._frontier is not None:
-            where["frontier"] = self._frontier
+        if self._sampler is not None and self._sampler.frontier is not None:
+            where["frontier"] = self._sampler.frontier
         return self._begin_here(where)
 
     def _reset_emulator(self) -> dict:
@@ -422,7 +384,7 @@ class MarioEnv(gym.Env):
 
     def _start_states(self) -> list[MarioState]:
         """The states an episode may start at: along the demonstration, every
-        DEMO_START_SPACING_FRAMES frames, or the state file's one (replayed once, then kept)."""
+        SPACING_FRAMES frames, or the state file's one (replayed once, then kept)."""
         if self._starts is None:
             frames = self._start_frames
             self._replay(())
@@ -434,7 +396,7 @@ class MarioEnv(gym.Env):
                     if self.start == "file":
                         raise ValueError(f"{self._options['start']}: the episode ends before its last frame")
                     break
-                if self.start == "demo" and n % DEMO_START_SPACING_FRAMES == 0:
+                if self.start == "demo" and n % SPACING_FRAMES == 0:
                     self._before = self._snapshot(info)
                     starts.append(replace(self.save_state(), rng=None))
             if self.start == "file":
@@ -558,10 +520,8 @@ class MarioEnv(gym.Env):
         info["frames"] = frames
         if terminated:
             self._before, self._ended = None, True  # the emulator refuses steps after the end: reset first
-            if info["flag_get"] and self._frontier is not None and self._start_index == self._frontier:
-                self._frontier_flags += 1
-                if self._frontier_flags >= REVERSE_ADVANCE_AFTER and self._frontier > 0:
-                    self._frontier, self._frontier_flags = self._frontier - 1, 0
+            if self._sampler is not None:
+                self._sampler.episode_ended(bool(info["flag_get"]))
         return self._observe(), self.reward(parts), terminated, False, info
 
     def _snapshot(self, info: dict) -> Snapshot:
@@ -596,33 +556,13 @@ class MarioEnv(gym.Env):
 
     def _observe(self) -> np.ndarray:
         if self.state_design == "ram":
-            return self._ram_vector()
+            return self.ram_vector.observe(self._last_info, self._memory)
         if self.tile_grid is not None:
             previous = self._tile_previous if self._tile_previous is not None else self._sprites()
             return self.tile_grid.observe(int(self._last_info["x_pos"]), previous).reshape(-1)
         if self.state_design == "dqn":
             return self.emulator.observation(OBSERVATION_MODE_GRAYSCALE)
         return self.emulator.observation(OBSERVATION_MODE_RGB_ARRAY_CONTIGUOUS)
-
-    def _ram_vector(self) -> np.ndarray:
-        ram, info = self.memory_ram, self._last_info
-        present = ram.enemy_present
-        mario = [info["x_pos"], ram.y_position]
-        enemies = [present, ram.enemy_x, ram.enemy_y]
-        if self.markov:
-            mario += [ram.x_velocity, ram.y_velocity]
-            enemies += [ram.enemy_x_velocity, ram.enemy_y_velocity]
-        out = self._ram_out
-        n = len(mario)
-        out[:n] = mario
-        block = out[n:n + ENEMY_SLOTS * len(enemies)].reshape(ENEMY_SLOTS, len(enemies))
-        block[:] = np.stack(enemies, axis=1)
-        block[:, 1:] *= present[:, None]  # absent slots read as zeros
-        n += block.size
-        out[n:n + 3] = (info["score"], info["coins"], info["time"])  # read by the library this frame
-        out[n + 3:n + 3 + MAX_TRACKED] = self._memory.opened
-        out[n + 3 + MAX_TRACKED:] = self._memory.squished
-        return out.copy()
 
     # --- rendering and play -----------------------------------------------------------------------
     def render(self) -> np.ndarray | None:

@@ -1,4 +1,4 @@
-"""What "ram" observations read from Super Mario Bros' memory, and what the library lacks.
+"""The RAM of Super Mario Bros: what "ram" observations read, and what the library lacks.
 
 gym-super-mario-bros already reads Mario's position, the score, coins, time, lives and flags
 (its ``info``); this module adds the quantities it lacks: velocities, the five enemy slots, and
@@ -161,3 +161,64 @@ class StageMemory:
             if not present[slot]:
                 self.goomba_bits[slot] = None
         self._was_present = present
+
+
+# --- the "ram" observation ----------------------------------------------------------------------
+# Limits of the "ram" fields.
+MAX_POSITION = 255 * 256 + 255
+MAX_SCORE, MAX_COINS, MAX_TIME = 999_999, 99, 999
+
+
+def ram_field_names(markov: bool) -> list[str]:
+    """Names of the "ram" observation's entries, in order (velocities only when Markov)."""
+    kinematics = ("x", "y", "x_velocity", "y_velocity") if markov else ("x", "y")
+    names = [f"mario_{k}" for k in kinematics]
+    for slot in range(ENEMY_SLOTS):
+        names += [f"enemy{slot}_present"] + [f"enemy{slot}_{k}" for k in kinematics]
+    names += ["score", "coins", "time"]
+    names += [f"question_block_{i}_opened" for i in range(MAX_TRACKED)]
+    names += [f"goomba_{i}_squished" for i in range(MAX_TRACKED)]
+    return names
+
+
+def ram_bounds(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    low, high = [], []
+    for name in names:
+        if name.endswith(("_x", "_y")):
+            lo, hi = 0, MAX_POSITION
+        elif "velocity" in name:
+            lo, hi = -128, 128
+        else:
+            lo, hi = 0, {"score": MAX_SCORE, "coins": MAX_COINS, "time": MAX_TIME}.get(name, 1)
+        low.append(lo)
+        high.append(hi)
+    return np.array(low, np.float32), np.array(high, np.float32)
+
+
+class RamVector:
+    """Builds ``"ram"`` observations (:func:`ram_field_names` order) of one emulator."""
+
+    def __init__(self, ram: MarioRAM, markov: bool) -> None:
+        self.ram, self.markov = ram, markov
+        self._out = np.zeros(len(ram_field_names(markov)), np.float32)
+
+    def observe(self, info: dict, memory: StageMemory) -> np.ndarray:
+        """The vector now; ``info`` is the library's info of the last frame (x, score, coins, time)."""
+        ram = self.ram
+        present = ram.enemy_present
+        mario = [info["x_pos"], ram.y_position]
+        enemies = [present, ram.enemy_x, ram.enemy_y]
+        if self.markov:
+            mario += [ram.x_velocity, ram.y_velocity]
+            enemies += [ram.enemy_x_velocity, ram.enemy_y_velocity]
+        out = self._out
+        n = len(mario)
+        out[:n] = mario
+        block = out[n:n + ENEMY_SLOTS * len(enemies)].reshape(ENEMY_SLOTS, len(enemies))
+        block[:] = np.stack(enemies, axis=1)
+        block[:, 1:] *= present[:, None]  # absent slots read as zeros
+        n += block.size
+        out[n:n + 3] = (info["score"], info["coins"], info["time"])  # read by the library this frame
+        out[n + 3:n + 3 + MAX_TRACKED] = memory.opened
+        out[n + 3 + MAX_TRACKED:] = memory.squished
+        return out.copy()
