@@ -71,7 +71,8 @@ def run_hyperparams(args: TrainArgs) -> dict[str, Any]:
 
 
 def check_args(args: TrainArgs) -> None:
-    """Every trainer option in range (the env's own options are checked by making it)."""
+    """Every trainer option in range (the env's own options are checked by making it; the
+    options that depend on the hyperparameters by :func:`check_budget`)."""
     args.algo = check_choice("algo", args.algo, ("dqn", "ppo"))
     entry(args.env)  # an unknown id: an error listing the registered ones
     check_number("seed", args.seed, low=0, integer=True)
@@ -87,6 +88,18 @@ def check_args(args: TrainArgs) -> None:
         check_number("torch_threads", args.torch_threads, low=1, integer=True)
     if args.bc_keep and args.bc_demo is None:
         raise ConfigError("--bc-keep keeps fitting the --bc-demo demonstration during RL; give --bc-demo too")
+
+
+def check_budget(args: TrainArgs, params: dict[str, Any]) -> tuple[int, int]:
+    """(total steps, envs): the arguments', or the hyperparameters' where the arguments give none."""
+    total = check_number("total_timesteps", args.total_timesteps if args.total_timesteps is not None
+                         else int(float(params["n_timesteps"])), low=0, integer=True)
+    if total == 0 and args.bc_demo is None:
+        raise ConfigError("--total-timesteps 0 trains nothing; it is only for --bc-demo (the demonstration fit "
+                          "alone, no RL steps): give --bc-demo, or a number of steps >= 1")
+    n_envs = check_number("n_envs", args.n_envs if args.n_envs is not None else int(params.get("n_envs", 1)),
+                          low=1, integer=True)
+    return total, n_envs
 
 
 def resume_args(run_dir: Path, total_timesteps: int | None = None, torch_threads: int | None = None) -> TrainArgs:
@@ -158,13 +171,7 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
     else:
         run_dir = RunDir(args.run_dir or default_run_dir(args))
         params = run_hyperparams(args)
-    total = check_number("total_timesteps", args.total_timesteps if args.total_timesteps is not None
-                         else int(float(params["n_timesteps"])), low=0, integer=True)
-    if total == 0 and args.bc_demo is None:
-        raise ConfigError("--total-timesteps 0 trains nothing; it is only for --bc-demo (the demonstration fit "
-                          "alone, no RL steps): give --bc-demo, or a number of steps >= 1")
-    n_envs = check_number("n_envs", args.n_envs if args.n_envs is not None else int(params.get("n_envs", 1)),
-                          low=1, integer=True)
+    total, n_envs = check_budget(args, params)
     device = resolve_device(args.device)
     make_env(args.env, args.env_kwargs).close()  # bad env options fail here, with their own message
     if resume is None:
@@ -187,37 +194,69 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
               f"(--total-timesteps N continues it to N steps)")
         return run_dir.path
     checkpoint = run_dir.latest_checkpoint() if resuming else None
-
-    # --- environment and model ------------------------------------------------------------------
     venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed, training=True)
     model = build_model(args.algo, params, venv, args.seed, device)
     if checkpoint is not None:
-        check_checkpoint(checkpoint, args, model)
-        model = safe_load(algo_class(args.algo), checkpoint["dir"] / CHECKPOINT_MODEL, model, venv, device)
-        if model.num_timesteps != checkpoint["step"]:
-            raise CheckpointError(f"{checkpoint['dir']}: its model is at step {model.num_timesteps}, its manifest "
-                                  f"says {checkpoint['step']}; refusing to pair them")
-        if checkpoint["replay_buffer"] and getattr(model, "replay_buffer", None) is not None:
-            load_replay_buffer(model.replay_buffer, checkpoint["dir"] / REPLAY_ARRAYS, checkpoint["dir"] / REPLAY_INFO)
-        print(f"resuming {run_dir} at step {model.num_timesteps:,} of {total:,}")
-    cloned, observations = None, None
+        model = restore(model, checkpoint, args, venv, device, run_dir, total)
+    pairs = None
     if args.bc_demo is not None and (checkpoint is None or args.bc_keep):  # a bad one fails before anything is written
-        observations, actions = demonstration_pairs(args.env, args.env_kwargs, params, args.bc_demo, args.bc_idle)
-    if checkpoint is None and params.get("normalize_obs"):
-        seen = random_observations(venv, int(params.get("normalize_steps", NORMALIZE_STEPS)), args.seed)
-        fitted = fit_standardizers(model.policy, seen if observations is None else np.concatenate([seen, observations]))
-        print(f"observations standardized by the mean and std of {fitted['observations']:,} observations "
-              f"(random actions{' and the demonstration' if observations is not None else ''}; "
-              f"{fitted['constant_features']} entries constant there)")
-    if checkpoint is None and observations is not None:
-        cloned = behaviour_clone(model, observations, actions, args.bc_epochs, seed=args.seed)
-        print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
-              f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f} "
-              f"({cloned['seconds']:.0f} s)")
-        if cloned["greedy_accuracy"] < FIT_WARNING_ACCURACY:
-            print(f"warning: the fit ended at greedy accuracy {cloned['greedy_accuracy']:.2f}; a fit can sit on the "
-                  "plateau where it predicts only the demonstration's action frequencies for epochs before it "
-                  "tells the states apart; give more --bc-epochs", file=sys.stderr)
+        pairs = demonstration_pairs(args.env, args.env_kwargs, params, args.bc_demo, args.bc_idle)
+    cloned = None
+    if checkpoint is None:
+        if params.get("normalize_obs"):
+            standardize_observations(model, venv, params, args.seed, pairs)
+        if pairs is not None:
+            cloned = fit_demonstration(model, pairs, args)
+    record(run_dir, args, params, total, n_envs, device, checkpoint, resuming, cloned)
+    callbacks, episode_log, saver = training_callbacks(args, params, run_dir, model, total, n_envs, checkpoint, pairs)
+    learn(model, callbacks, episode_log, saver, args, run_dir, total, n_envs, device)
+    venv.close()
+    print(f"done: {model.num_timesteps:,} steps; model in {run_dir / MODEL}")
+    return run_dir.path
+
+
+# --- the phases of a run, in the order _train takes them -------------------------------------------
+def restore(model: Any, checkpoint: dict[str, Any], args: TrainArgs, venv: Any, device: str, run_dir: RunDir,
+            total: int) -> Any:
+    """The checkpoint's model (and replay buffer), checked against this run."""
+    check_checkpoint(checkpoint, args, model)
+    model = safe_load(algo_class(args.algo), checkpoint["dir"] / CHECKPOINT_MODEL, model, venv, device)
+    if model.num_timesteps != checkpoint["step"]:
+        raise CheckpointError(f"{checkpoint['dir']}: its model is at step {model.num_timesteps}, its manifest "
+                              f"says {checkpoint['step']}; refusing to pair them")
+    if checkpoint["replay_buffer"] and getattr(model, "replay_buffer", None) is not None:
+        load_replay_buffer(model.replay_buffer, checkpoint["dir"] / REPLAY_ARRAYS, checkpoint["dir"] / REPLAY_INFO)
+    print(f"resuming {run_dir} at step {model.num_timesteps:,} of {total:,}")
+    return model
+
+
+def standardize_observations(model: Any, venv: Any, params: dict[str, Any], seed: int,
+                             pairs: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """``normalize_obs``: the network's standardizers fitted to random-action observations (and
+    the demonstration's), once, before any update."""
+    seen = random_observations(venv, int(params.get("normalize_steps", NORMALIZE_STEPS)), seed)
+    fitted = fit_standardizers(model.policy, seen if pairs is None else np.concatenate([seen, pairs[0]]))
+    print(f"observations standardized by the mean and std of {fitted['observations']:,} observations "
+          f"(random actions{' and the demonstration' if pairs is not None else ''}; "
+          f"{fitted['constant_features']} entries constant there)")
+
+
+def fit_demonstration(model: Any, pairs: tuple[np.ndarray, np.ndarray], args: TrainArgs) -> dict[str, float]:
+    """``--bc-demo``: the model fitted to the demonstration's pairs before RL; warns on a stalled fit."""
+    cloned = behaviour_clone(model, *pairs, args.bc_epochs, seed=args.seed)
+    print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
+          f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f} "
+          f"({cloned['seconds']:.0f} s)")
+    if cloned["greedy_accuracy"] < FIT_WARNING_ACCURACY:
+        print(f"warning: the fit ended at greedy accuracy {cloned['greedy_accuracy']:.2f}; a fit can sit on the "
+              "plateau where it predicts only the demonstration's action frequencies for epochs before it "
+              "tells the states apart; give more --bc-epochs", file=sys.stderr)
+    return cloned
+
+
+def record(run_dir: RunDir, args: TrainArgs, params: dict[str, Any], total: int, n_envs: int, device: str,
+           checkpoint: dict[str, Any] | None, resuming: bool, cloned: dict[str, float] | None) -> None:
+    """A new run's config.json (a resumed one keeps its own) and the demonstration fit's record."""
     if checkpoint is None and resuming:
         print(f"{run_dir} has no checkpoint yet; starting it again from step 0")
     elif checkpoint is None:
@@ -226,7 +265,11 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if cloned is not None:
         atomic_write_json(run_dir / BEHAVIOUR_CLONING, cloned)
 
-    # --- loop -------------------------------------------------------------------------------------
+
+def training_callbacks(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, model: Any, total: int, n_envs: int,
+                       checkpoint: dict[str, Any] | None, pairs: tuple[np.ndarray, np.ndarray] | None
+                       ) -> tuple[list, EpisodeLog, AtomicCheckpoint]:
+    """The callbacks of the RL loop: episode log, progress, checkpoints, and what the options add."""
     episode_log = EpisodeLog(run_dir, args.env, n_envs, checkpoint["unfinished"] if checkpoint else None)
     saver = AtomicCheckpoint(run_dir, args.algo, args.checkpoint_freq, args.save_replay_buffer, episode_log,
                              checkpoint["wall_seconds"] if checkpoint else 0.0)
@@ -234,7 +277,7 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     if args.algo == "ppo" and params.get("vec_env") == "subproc" and n_envs > 1:
         callbacks.append(OneThreadWhileCollecting())
     if args.bc_keep:
-        callbacks.append(KeepCloning(Cloner(model, observations, actions, seed=args.seed), args.bc_keep))
+        callbacks.append(KeepCloning(Cloner(model, *pairs, seed=args.seed), args.bc_keep))
     if args.max_minutes is not None:
         callbacks.append(StopAfter(args.max_minutes * 60))
     if args.eval_freq > 0:
@@ -242,6 +285,12 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
                                 evaluation=True)
         callbacks.append(ResumableEval(eval_env, run_dir, max(args.eval_freq // n_envs, 1), args.eval_episodes,
                                        eval_deterministic(params), model.num_timesteps))
+    return callbacks, episode_log, saver
+
+
+def learn(model: Any, callbacks: list, episode_log: EpisodeLog, saver: AtomicCheckpoint, args: TrainArgs,
+          run_dir: RunDir, total: int, n_envs: int, device: str) -> None:
+    """The RL steps left, then the closing files (the episode log, the final model, state.json)."""
     configure_logger(model, run_dir)
     summary = replay_buffer_summary(model)
     if summary:
@@ -262,9 +311,6 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
     episode_log.close(model.num_timesteps)
     atomic_write(run_dir / MODEL, model.save)
     run_dir.save_state(model.num_timesteps, saver.wall_seconds())
-    venv.close()
-    print(f"done: {model.num_timesteps:,} steps; model in {run_dir / MODEL}")
-    return run_dir.path
 
 
 def run(command: TrainCommand) -> int:
