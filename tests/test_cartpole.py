@@ -190,8 +190,8 @@ def test_observation_noise_is_seeded_and_leaves_dynamics_alone():
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
-    ({"gravity": -1.0}, ValueError, r"gravity must be in \(0, 100\]"),
-    ({"tau": 0.5}, ValueError, r"tau must be in \(0, 0.1\]"),
+    ({"gravity": -1.0}, ValueError, r"gravity must be in \[0, 100\]"),
+    ({"tau": 0.5}, ValueError, r"tau must be in \[0.0001, 0.1\]"),
     ({"masspole": float("nan")}, ValueError, "masspole must be finite"),
     ({"length": "long"}, TypeError, "length must be a real number"),
     ({"observation": "rgb"}, ValueError, "observation must be one of 'state', 'pixels'"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -11,24 +10,16 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from rl_envs.cartpole import rewards
-from rl_envs.cartpole.observation import FrameStack, ObservationConfig
+from rl_envs.cartpole.observation import FrameStack
+from rl_envs.cartpole.options import CartPoleOptions
 from rl_envs.cartpole.physics import (
-    CART_MASS_KG,
-    FORCE_MAGNITUDE_N,
-    GRAVITY_M_S2,
-    POLE_HALF_LENGTH_M,
-    POLE_MASS_KG,
     START_BOUND,
-    TIME_STEP_S,
-    Physics,
     failed,
-    position_bounds,
     step_state,
 )
 from rl_envs.cartpole.raster import Canvas, rasterise
-from rl_envs.designs import RewardDesign, resolve
 from rl_envs.errors import InvalidActionError, check_open
-from rl_envs.options import check_bool, check_render_mode, known_options
+from rl_envs.options import check_render_mode
 from rl_envs.pygame_utils import pygame
 from rl_envs.rng import child_generator
 from rl_envs.window import close_window, show_human
@@ -161,32 +152,10 @@ class CartPoleEnv(gym.Env):
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 50, "turn_based": False}
 
-    @known_options
-    def __init__(
-        self,
-        markov: bool = True,
-        reward: RewardDesign = "alive",
-        observation: str = "state",
-        frame_stack: int | None = None,
-        pixel_size: Sequence[int] = (84, 84),
-        pixel_color: bool = False,
-        continuous: bool = False,
-        obs_noise: float = 0.0,
-        gravity: float = GRAVITY_M_S2,
-        masscart: float = CART_MASS_KG,
-        masspole: float = POLE_MASS_KG,
-        length: float = POLE_HALF_LENGTH_M,
-        force_mag: float = FORCE_MAGNITUDE_N,
-        tau: float = TIME_STEP_S,
-        render_mode: str | None = None,
-    ) -> None:
-        self.physics = Physics(gravity, masscart, masspole, length, force_mag, tau)
-        self.config = ObservationConfig.from_options(
-            observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
-            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length,
-            position_high=position_bounds(self.physics))
-        self.continuous = check_bool("continuous", continuous)
-        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
+    def __init__(self, render_mode: str | None = None, **options: Any) -> None:
+        self.options = CartPoleOptions.of(type(self).__name__, options)
+        self.physics, self.config, self.reward = self.options.physics, self.options.config, self.options.reward_fn
+        self.continuous = self.options.continuous
         # A step is one of three cases, so the reward of each is computed once.
         self._outcomes = {case: (parts, designs, self.reward(parts))
                           for case, (parts, designs) in rewards.outcomes().items()}

@@ -20,24 +20,16 @@ from gymnasium.vector.utils import batch_space
 
 from rl_envs.cartpole import rewards
 from rl_envs.cartpole.env import RENDER_CANVAS, continuous_action_space, forces
-from rl_envs.cartpole.observation import FrameStack, ObservationConfig
+from rl_envs.cartpole.observation import FrameStack
+from rl_envs.cartpole.options import CartPoleOptions
 from rl_envs.cartpole.physics import (
-    CART_MASS_KG,
-    FORCE_MAGNITUDE_N,
-    GRAVITY_M_S2,
-    POLE_HALF_LENGTH_M,
-    POLE_MASS_KG,
     START_BOUND,
-    TIME_STEP_S,
-    Physics,
     failed,
-    position_bounds,
     step_state,
 )
 from rl_envs.cartpole.raster import rasterise
-from rl_envs.designs import RewardDesign, resolve
 from rl_envs.errors import check_open
-from rl_envs.options import check_bool, check_number, check_render_mode, known_options
+from rl_envs.options import check_number, check_render_mode
 from rl_envs.rng import BufferedStreams, child_generator, env_generators
 
 
@@ -56,37 +48,15 @@ class CartPoleVectorEnv(VectorEnv):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 50, "autoreset_mode": AutoresetMode.NEXT_STEP}
 
-    @known_options
-    def __init__(
-        self,
-        num_envs: int = 1,
-        max_episode_steps: int = 500,
-        markov: bool = True,
-        reward: RewardDesign = "alive",
-        observation: str = "state",
-        frame_stack: int | None = None,
-        pixel_size: Sequence[int] = (84, 84),
-        pixel_color: bool = False,
-        continuous: bool = False,
-        obs_noise: float = 0.0,
-        gravity: float = GRAVITY_M_S2,
-        masscart: float = CART_MASS_KG,
-        masspole: float = POLE_MASS_KG,
-        length: float = POLE_HALF_LENGTH_M,
-        force_mag: float = FORCE_MAGNITUDE_N,
-        tau: float = TIME_STEP_S,
-        render_mode: str | None = None,
-    ) -> None:
+    def __init__(self, num_envs: int = 1, max_episode_steps: int = 500, render_mode: str | None = None,
+                 **options: Any) -> None:
         self.num_envs = check_number("num_envs", num_envs, low=1, integer=True)
         self.max_episode_steps = check_number("max_episode_steps", max_episode_steps, low=1, integer=True)
-        self.physics = Physics(gravity, masscart, masspole, length, force_mag, tau)
-        self.config = ObservationConfig.from_options(
-            observation=observation, markov=markov, frame_stack=frame_stack, pixel_size=pixel_size,
-            pixel_color=pixel_color, obs_noise=obs_noise, pole_length_m=2 * self.physics.length,
-            position_high=position_bounds(self.physics))
-        self.continuous = check_bool("continuous", continuous)
+        self.options = CartPoleOptions.of(type(self).__name__, options,
+                                          others=("num_envs", "max_episode_steps", "render_mode"))
+        self.physics, self.config, self.reward = self.options.physics, self.options.config, self.options.reward_fn
+        self.continuous = self.options.continuous
         # The design's reward per case of rewards.CASES (running, falling now, already down).
-        self.reward = resolve(reward, rewards.DESIGNS, rewards.COMPONENTS)
         self._reward_table = rewards.table(self.reward)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.single_action_space = continuous_action_space() if self.continuous else spaces.Discrete(2)
