@@ -22,9 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from baselines.rundir import CONFIG, EVAL
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from baselines.rundir import CONFIG, EVAL  # noqa: E402
+from scripts.generated_blocks import replace_block  # noqa: E402
+
 RUNS = ROOT / "runs" / "baselines"
 EXPERIMENTS = {
     "cartpole": [("ppo", "RLEnvs/CartPole-v0", [], []), ("dqn", "RLEnvs/CartPole-v0", [], [])],
@@ -96,17 +99,6 @@ def brief_table(rows: list[dict]) -> str:
         lines.append(f"| {env} | {algo} | {variant} | {solved}/{len(runs)} | {runs[0]['timesteps']:,} | "
                      + ", ".join(f"{r['return_mean']:.0f}" for r in runs) + " |")
     return "\n".join(lines)
-
-
-def replace_block(path: Path, name: str, text: str) -> bool:
-    """Put ``text`` between ``<!-- {name}:start -->`` and ``<!-- {name}:end -->``; False if the markers are absent."""
-    content = path.read_text()
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    if start not in content or end not in content:
-        return False
-    head, rest = content.split(start, 1)
-    path.write_text(head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1])
-    return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 import warnings
 import zipfile
 from pathlib import Path
@@ -28,7 +27,7 @@ from baselines.train import train
 from baselines.watch import main as watch_main
 from rl_envs.cartpole.physics import Physics
 from rl_envs.wrappers import StallLimit
-from tests.test_run_safety import snapshot, tiny_args
+from tests.test_run_safety import copy_run, snapshot, tiny_args
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,11 +37,6 @@ def ppo_run(tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("ppo") / "run"
     train(tiny_args(run_dir, "ppo", total=256))
     return run_dir
-
-
-def copy_run(run_dir: Path, to: Path) -> Path:
-    shutil.copytree(run_dir, to, ignore=shutil.ignore_patterns(".lock"))
-    return to
 
 
 # --- env options --------------------------------------------------------------------------------
