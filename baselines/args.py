@@ -16,7 +16,7 @@ PROG = "rl-envs-baselines"  # the command; each subcommand is also python -m bas
 
 @dataclass
 class TrainArgs:
-    algo: str = field(default="ppo", metadata={"help": "dqn or ppo"})
+    algo: str = field(default="ppo", metadata={"help": "dqn, ppo, a2c, sac (continuous actions) or ppo_lstm (recurrent)"})
     env: str = field(default="RLEnvs/CartPole-v0", metadata={"help": "a registered RLEnvs/* id"})
     env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "environment option",
                                                                        "flag": "--env-kwarg"})
@@ -93,7 +93,7 @@ class WatchArgs:
 class CompareArgs:
     env: str = field(default="RLEnvs/GridWorld-v0", metadata={"help": "a registered RLEnvs/* id with several reward designs"})
     designs: list[str] = field(default_factory=list, metadata={"help": "reward designs to compare (default: all of the env's)"})
-    algo: str = field(default="ppo", metadata={"help": "dqn or ppo"})
+    algo: str = field(default="ppo", metadata={"help": "dqn, ppo, a2c, sac or ppo_lstm"})
     seeds: int = field(default=3, metadata={"help": "seeds per design (0 .. seeds-1)"})
     total_timesteps: int | None = field(default=None, metadata={"help": "env steps per run (default: the hyperparameters')"})
     workers: int | None = field(default=None, metadata={"help": "runs at once (default: one per CPU core)"})

@@ -18,12 +18,14 @@ from rl_envs.options import check_choice, describe_range
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
 NORMALIZE_STEPS = 4096  # default of the hyperparameter normalize_steps
-ALGOS = ("dqn", "ppo")
+ALGOS = ("dqn", "ppo", "a2c", "sac", "ppo_lstm")
+ON_POLICY = ("ppo", "a2c", "ppo_lstm")  # collect rollouts with the current policy, then update
+RECURRENT = ("ppo_lstm",)  # policies with a memory: predict carries its state between steps
 # Keys of ours, beside the SB3 algorithm's constructor arguments.
 OWN_KEYS = {
     "n_timesteps": "total environment steps (the default of --total-timesteps)",
     "n_envs": "environment copies stepped together",
-    "policy": "SB3 policy name: MlpPolicy or CnnPolicy",
+    "policy": "SB3 policy name: MlpPolicy or CnnPolicy (ppo_lstm: MlpLstmPolicy or CnnLstmPolicy)",
     "frame_stack": "stack the last k observations (SB3's VecFrameStack)",
     "vec_env": "dummy (one process) or subproc (one process per env)",
     "double_dqn": "DQN only: Double DQN targets",
@@ -63,7 +65,8 @@ RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "reward_scale": (0, None, False, False),
     "normalize_steps": (1, None, True, True),
 }
-CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy"), "cnn": ("nature", "small", "pair")}
+CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy", "MlpLstmPolicy", "CnnLstmPolicy"),
+           "cnn": ("nature", "small", "pair")}
 BOOLS = ("double_dqn", "eval_deterministic", "normalize_obs", "normalize_advantage", "optimize_memory_usage", "use_sde")
 # Constructor arguments the trainer sets itself.
 RESERVED = {"self", "policy", "env", "seed", "device", "tensorboard_log", "verbose", "_init_setup_model"}
@@ -74,22 +77,28 @@ class ConfigError(ValueError):
 
 
 def algo_class(algo: str) -> type:
+    """The algorithm's class: Stable-Baselines3's (DQN with our Double DQN target), or sb3-contrib's
+    RecurrentPPO for ``ppo_lstm``."""
     algo = check_choice("algo", algo, ALGOS)
     if algo == "dqn":
         return DQN
-    from stable_baselines3 import PPO
+    import stable_baselines3  # heavy: only where a model is built or checked
 
-    return PPO
+    if algo == "ppo_lstm":
+        from sb3_contrib import RecurrentPPO  # the 'baselines' extra
+
+        return RecurrentPPO
+    return {"ppo": stable_baselines3.PPO, "a2c": stable_baselines3.A2C, "sac": stable_baselines3.SAC}[algo]
 
 
 def valid_keys(algo: str) -> set[str]:
     """Constructor arguments of the algorithm class and of the SB3 class it extends, plus ours."""
     names: set[str] = set()
     for cls in algo_class(algo).__mro__:
-        if "__init__" in vars(cls) and cls.__module__.startswith(("stable_baselines3", "baselines")):
+        if "__init__" in vars(cls) and cls.__module__.startswith(("stable_baselines3", "sb3_contrib", "baselines")):
             params = inspect.signature(vars(cls)["__init__"]).parameters.values()
             names |= {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-            if cls.__module__.startswith("stable_baselines3"):
+            if cls.__module__.startswith(("stable_baselines3", "sb3_contrib")):
                 break  # the SB3 algorithm itself; its bases take a subset
     return (names - RESERVED) | set(OWN_KEYS)
 
@@ -206,9 +215,9 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
         if key in kwargs:
             kwargs[key] = schedule(kwargs[key])
     if "cnn" in params:
-        if params.get("policy") != "CnnPolicy":
+        if params.get("policy") not in ("CnnPolicy", "CnnLstmPolicy"):
             raise ConfigError(f"cnn chooses CnnPolicy's image encoder; this configuration's policy is {params.get('policy')}")
-    if params.get("normalize_obs") and params.get("policy") != "MlpPolicy":
+    if params.get("normalize_obs") and params.get("policy") not in ("MlpPolicy", "MlpLstmPolicy"):
         raise ConfigError(f"normalize_obs standardizes MlpPolicy's vector observations; this configuration's policy is "
                           f"{params.get('policy')} (images are scaled to [0, 1] already)")
     if "cnn" in params or params.get("normalize_obs") or "policy_kwargs" in params:

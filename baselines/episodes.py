@@ -79,9 +79,11 @@ def run_episodes(agent: Any, venv: Any, episodes: int, metrics: Mapping[str, tup
     records: list[dict[str, float]] = []
     bar = tqdm(total=episodes, desc=progress, unit="ep", disable=progress is None)
     obs = venv.reset()
+    memory, starts = None, np.ones(venv.num_envs, dtype=bool)  # a recurrent policy's state, reset at episode starts
     while len(records) < episodes:
-        action, _ = agent.predict(obs, deterministic=deterministic)
+        action, memory = agent.predict(obs, state=memory, episode_start=starts, deterministic=deterministic)
         obs, rewards, dones, infos = venv.step(action)
+        starts = dones
         ended = tracker.step(rewards, dones, infos)
         if ended:
             records.extend(ended)

@@ -106,7 +106,8 @@ class RandomAgent:
         self.action_space = action_space
         self.action_space.seed(seed)
 
-    def predict(self, obs: Any, deterministic: bool = True) -> tuple[np.ndarray, None]:
+    def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[np.ndarray, None]:
         return np.array([self.action_space.sample()]), None
 
 
@@ -174,9 +175,11 @@ def record_video(run_dir: Path, model: Any, venv: Any, greedy: bool = True, max_
     recorder = VecVideoRecorder(venv, str(run_dir / VIDEOS), record_video_trigger=lambda step: step == 0,
                                 video_length=max_steps, name_prefix="episode-0")
     obs = recorder.reset()
+    memory, start = None, np.ones(1, dtype=bool)
     for _ in range(max_steps):
-        action, _ = model.predict(obs, deterministic=greedy)
+        action, memory = model.predict(obs, state=memory, episode_start=start, deterministic=greedy)
         obs, _, done, _ = recorder.step(action)
+        start = done
         if done[0]:
             break
     recorder.close()  # writes the video (and closes venv)

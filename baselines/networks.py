@@ -104,7 +104,8 @@ ENCODERS: dict[str, type[BaseFeaturesExtractor]] = {"nature": NatureCNN, "small"
 # What a hyperparameter file's policy_kwargs may hold: plain data only (a name for the activation,
 # never a Python object spelled as a string).
 ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
-POLICY_KWARGS = ("net_arch", "activation_fn", "ortho_init", "log_std_init", "share_features_extractor")
+POLICY_KWARGS = ("net_arch", "activation_fn", "ortho_init", "log_std_init", "share_features_extractor",
+                 "lstm_hidden_size", "n_lstm_layers", "enable_critic_lstm", "shared_lstm")
 
 
 def check_policy_kwargs(value: Any, source: str) -> None:
@@ -126,7 +127,10 @@ def check_policy_kwargs(value: Any, source: str) -> None:
     if "activation_fn" in value and value["activation_fn"] not in ACTIVATIONS:
         raise ValueError(f"{source}: policy_kwargs activation_fn must be one of {', '.join(map(repr, ACTIVATIONS))}; "
                          f"got {value['activation_fn']!r:.60}")
-    for key in ("ortho_init", "share_features_extractor"):
+    for key in ("lstm_hidden_size", "n_lstm_layers"):
+        if key in value and not (isinstance(value[key], int) and not isinstance(value[key], bool) and value[key] > 0):
+            raise ValueError(f"{source}: policy_kwargs {key} must be a whole number >= 1; got {value[key]!r:.60}")
+    for key in ("ortho_init", "share_features_extractor", "enable_critic_lstm", "shared_lstm"):
         if key in value and not isinstance(value[key], bool):
             raise ValueError(f"{source}: policy_kwargs {key} must be true or false; got {value[key]!r:.60}")
     if "log_std_init" in value and (isinstance(value["log_std_init"], bool) or

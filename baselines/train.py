@@ -32,7 +32,9 @@ from baselines.callbacks import (
 )
 from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json, load_replay_buffer, safe_load
 from baselines.config import (
+    ALGOS,
     NORMALIZE_STEPS,
+    ON_POLICY,
     ConfigError,
     algo_class,
     check_hyperparams,
@@ -73,7 +75,7 @@ def run_hyperparams(args: TrainArgs) -> dict[str, Any]:
 def check_args(args: TrainArgs) -> None:
     """Every trainer option in range (the env's own options are checked by making it; the
     options that depend on the hyperparameters by :func:`check_budget`)."""
-    args.algo = check_choice("algo", args.algo, ("dqn", "ppo"))
+    args.algo = check_choice("algo", args.algo, ALGOS)
     entry(args.env)  # an unknown id: an error listing the registered ones
     check_number("seed", args.seed, low=0, integer=True)
     check_number("checkpoint_freq", args.checkpoint_freq, low=1, integer=True)
@@ -88,6 +90,9 @@ def check_args(args: TrainArgs) -> None:
         check_number("torch_threads", args.torch_threads, low=1, integer=True)
     if args.bc_keep and args.bc_demo is None:
         raise ConfigError("--bc-keep keeps fitting the --bc-demo demonstration during RL; give --bc-demo too")
+    if args.bc_demo is not None and args.algo not in ("ppo", "dqn", "a2c"):
+        raise ConfigError(f"--bc-demo fits a policy (ppo, a2c) or Q-values (dqn) to a demonstration; --algo {args.algo} "
+                          "has neither without a memory or continuous actions: use ppo, a2c or dqn")
 
 
 def check_budget(args: TrainArgs, params: dict[str, Any]) -> tuple[int, int]:
@@ -274,7 +279,7 @@ def training_callbacks(args: TrainArgs, params: dict[str, Any], run_dir: RunDir,
     saver = AtomicCheckpoint(run_dir, args.algo, args.checkpoint_freq, args.save_replay_buffer, episode_log,
                              checkpoint["wall_seconds"] if checkpoint else 0.0)
     callbacks: list = [episode_log, ProgressFile(run_dir, total, print_every=None if args.progress_bar else PRINT_EVERY_SECONDS), saver]
-    if args.algo == "ppo" and params.get("vec_env") == "subproc" and n_envs > 1:
+    if args.algo in ON_POLICY and params.get("vec_env") == "subproc" and n_envs > 1:
         callbacks.append(OneThreadWhileCollecting())
     if args.bc_keep:
         callbacks.append(KeepCloning(Cloner(model, *pairs, seed=args.seed), args.bc_keep))

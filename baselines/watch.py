@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from baselines.args import PROG, WatchArgs
 from baselines.checkpoint import CheckpointError
 from baselines.config import eval_deterministic
@@ -22,11 +24,13 @@ def watch(run_dir: Path, fps: float | None = None, zoom: float = 1.0, max_frames
     greedy = eval_deterministic(config["hyperparams"])
     status = f"{config['args']['algo']} agent; Esc: quit"
     obs = venv.reset()
+    memory, start = None, np.ones(1, dtype=bool)  # a recurrent policy's state, reset at episode starts
 
     def step(_: int) -> Shown:
-        nonlocal obs
-        action, _ = model.predict(obs, deterministic=greedy)
+        nonlocal obs, memory, start
+        action, memory = model.predict(obs, state=memory, episode_start=start, deterministic=greedy)
         obs, reward, done, infos = venv.step(action)
+        start = done
         return Shown(float(reward[0]), bool(done[0]), infos[0], venv.render(), status)
 
     try:
