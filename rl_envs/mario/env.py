@@ -175,8 +175,10 @@ class MarioEnv(gym.Env):
     one shipped for the stage in ``rl_envs/mario/demos/``), drawn uniformly from
     ``reset(seed=...)``'s generator among the states every 32 frames: a curriculum of starts
     that makes the far end of the level, and the sparse designs' rewards, reachable early.
-    ``demo_schedule="reverse"`` is a reverse curriculum instead (Salimans & Chen 2018): starts
-    are drawn among the demonstration's states from a frontier to the flag; the frontier begins
+    ``demo_schedule="mixed"`` starts half the episodes at the stage's start (where evaluations
+    start) and the others as ``"uniform"``. ``demo_schedule="reverse"`` is a reverse curriculum
+    instead (Salimans & Chen 2018): starts are drawn among the demonstration's states from a
+    frontier to the flag; the frontier begins
     at the last state and moves one state back after 3 flags reached from it
     (``info["start"]["frontier"]``; each env of a vector env keeps its own).
     ``start=PATH``: every episode starts at that state file. ``info["start"]`` at reset says where
@@ -207,7 +209,7 @@ class MarioEnv(gym.Env):
     | ``sticky_actions`` | 0.0 | [0, 1) |
     | ``start`` | ``"level"`` | ``"level"``, ``"demo"``, or a path to a state file of the stage |
     | ``demo`` | None | with ``start="demo"``: a demonstration file of the stage (None: the shipped one) |
-    | ``demo_schedule`` | ``"uniform"`` | with ``start="demo"``: ``"uniform"`` or ``"reverse"`` |
+    | ``demo_schedule`` | ``"uniform"`` | with ``start="demo"``: ``"uniform"``, ``"mixed"`` or ``"reverse"`` |
     | ``render_mode`` | None | ``"rgb_array"``, ``"human"`` |
 
     >>> import gymnasium as gym, rl_envs

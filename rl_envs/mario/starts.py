@@ -1,7 +1,9 @@
 """Where Mario's training episodes start along a demonstration (``start="demo"``).
 
-The env keeps the demonstration's states every :data:`SPACING_FRAMES` frames; a
-:class:`StartSampler` picks one per episode. ``"uniform"``: any of them. ``"reverse"`` (Salimans
+The env keeps the demonstration's states every :data:`SPACING_FRAMES` frames (the first is the
+stage's start); a :class:`StartSampler` picks one per episode. ``"uniform"``: any of them.
+``"mixed"``: the stage's start in half the episodes (where every evaluation starts), any of them
+in the others. ``"reverse"`` (Salimans
 & Chen 2018, learning Montezuma's Revenge from a single demonstration): among those from a
 frontier to the flag; the frontier begins at the last state and moves one state back after
 :data:`REVERSE_ADVANCE_AFTER` flags reached from the frontier itself, so the agent first learns
@@ -14,7 +16,8 @@ import numpy as np
 
 from rl_envs.options import check_choice
 
-SCHEDULES = ("uniform", "reverse")
+SCHEDULES = ("uniform", "reverse", "mixed")
+MIXED_LEVEL_SHARE = 0.5  # "mixed": the share of episodes that start at the stage's start
 SPACING_FRAMES = 32  # start states along a demonstration (each snapshot is ~250 KB)
 REVERSE_ADVANCE_AFTER = 3
 
@@ -32,6 +35,10 @@ class StartSampler:
     ...     _ = sampler.choose(rng)
     >>> sampler.frontier
     3
+    >>> mixed = StartSampler("mixed", count=36)
+    >>> starts = [mixed.choose(rng) for _ in range(1000)]
+    >>> 0.45 < starts.count(0) / 1000 < 0.55   # half at the stage's start, the rest anywhere
+    True
     """
 
     def __init__(self, schedule: str, count: int) -> None:
@@ -42,6 +49,9 @@ class StartSampler:
         self.index: int | None = None  # where the running episode started
 
     def choose(self, rng: np.random.Generator) -> int:
+        if self.schedule == "mixed" and rng.random() < MIXED_LEVEL_SHARE:
+            self.index = 0
+            return self.index
         low = self.frontier if self.frontier is not None else 0
         self.index = int(rng.integers(low, self.count))
         return self.index
