@@ -92,7 +92,11 @@ class WatchArgs:
 @dataclass
 class CompareArgs:
     env: str = field(default="RLEnvs/GridWorld-v0", metadata={"help": "a registered RLEnvs/* id with several reward designs"})
-    designs: list[str] = field(default_factory=list, metadata={"help": "reward designs to compare (default: all of the env's)"})
+    designs: list[str] = field(default_factory=list, metadata={
+        "help": "reward designs to compare (the reward axis; default: all of the env's unless --vary is given)"})
+    vary: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "another axis: an env option or algo and its values, e.g. --vary state=ram,tiles --vary algo=ppo,dqn; "
+                "every combination of the axes is run", "flag": "--vary"})
     algo: str = field(default="ppo", metadata={"help": "dqn, ppo, a2c, sac or ppo_lstm"})
     seeds: int = field(default=3, metadata={"help": "seeds per design (0 .. seeds-1)"})
     total_timesteps: int | None = field(default=None, metadata={"help": "env steps per run (default: the hyperparameters')"})

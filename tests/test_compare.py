@@ -36,7 +36,7 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess:
     ({"seeds": 0}, r"seeds must be in \[1"),
     ({"seeds": 1.5}, "seeds must be an integer"),
     ({"env": "RLEnvs/Nope-v0"}, "unknown env 'RLEnvs/Nope-v0'; registered: "),
-    ({"algo": "a2c"}, "algo must be one of 'dqn', 'ppo'"),
+    ({"algo": "trpo"}, "algo must be one of 'dqn', 'ppo', 'a2c', 'sac', 'ppo_lstm'"),
     ({"backend": "slurm"}, "backend must be one of 'local', 'ray'"),
     ({"address": "ray://x:10001"}, "--address .* needs --backend ray"),
     ({"env_kwargs": {"reward": "goal"}}, "what --designs sets"),
@@ -45,12 +45,50 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess:
     ({"designs": ["goal", "goal"]}, "lists a design twice"),
     ({"workers": 0}, r"workers must be in \[1"),
     ({"env": "RLEnvs/CartPoleContinuous-v0", "algo": "dqn"}, "discrete action space"),
+    ({"vary": {"slipp": (0.0, 0.1)}}, "unknown option 'slipp' for GridWorldEnv; valid options: "),
+    ({"vary": {"slip": (0.0, 2.0)}}, r"variant slip=2.0: slip must be in \[0, 1\]"),
+    ({"vary": {"slip": (0.1, 0.1)}}, "--vary slip lists a value twice"),
+    ({"vary": {"slip": "0.1,"}}, "--vary slip= needs values separated by commas"),
+    ({"vary": {"reward": "goal,step_cost"}}, r"--vary reward=\.\.\. is the reward axis: give it as --designs"),
+    ({"vary": {"slip": "0,0.1"}, "env_kwargs": {"slip": 0.2}}, "--vary slip and --env-kwarg slip both set slip"),
+    ({"vary": {"algo": "ppo,trpo"}}, "--vary algo must be one of 'dqn', 'ppo'"),
 ])
 def test_bad_input_is_refused_before_training(tmp_path, kwargs, message):
     args = CompareArgs(**{"out": str(tmp_path / "out"), **kwargs})
     with pytest.raises((ValueError, TypeError), match=message):
         validate(args)
     assert not (tmp_path / "out").exists()
+
+
+def test_variants_are_every_combination_of_the_axes():
+    from baselines.compare.spec import runs, variants
+
+    args = validate(CompareArgs(env="RLEnvs/GridWorld-v0", designs=["step_cost", "goal"],
+                                vary={"markov": "True,False", "algo": "ppo,dqn"}, seeds=2))
+    labels = [label for label, _ in variants(args)]
+    assert labels[0] == "reward=step_cost, markov=True, algo=ppo" and len(labels) == 8
+    specs = runs(args, Path("out"))
+    assert len(specs) == 16
+    first = specs[0].train
+    assert first["algo"] == "ppo" and first["env_kwargs"] == {"reward": "step_cost", "markov": True}
+    assert first["run_dir"] == str(Path("out") / "runs" / "reward-step_cost__markov-True__algo-ppo__seed0")
+    assert specs[-1].train["algo"] == "dqn" and specs[-1].train["env_kwargs"] == {"reward": "goal", "markov": False}
+    alone = validate(CompareArgs(env="RLEnvs/GridWorld-v0", vary={"slip": "0.0,0.2"}))
+    assert [label for label, _ in variants(alone)] == ["slip=0.0", "slip=0.2"] and alone.designs == []
+    rewards = validate(CompareArgs(env="RLEnvs/GridWorld-v0"))
+    assert [label for label, _ in variants(rewards)] == ["step_cost", "goal"]  # the reward axis alone: its names
+
+
+def test_a_comparison_over_another_axis_runs_and_reports_it(tmp_path):
+    out = tmp_path / "out"
+    done = run(compare_cmd("--env", "RLEnvs/GridWorld-v0", "--vary", "slip=0.0,0.3", "--seeds", "1",
+                           "--total-timesteps", "512", "--eval-episodes", "2", "--out", str(out), "--workers", "2"))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["by_design"]) == {"slip=0.0", "slip=0.3"}
+    assert all(s["runs_done"] == 1 for s in summary["by_design"].values())
+    assert {r["design"] for r in summary["runs"]} == {"slip=0.0", "slip=0.3"}
+    assert "return/step_cost" in summary["runs"][0] and "return/goal" in summary["runs"][0]
 
 
 def test_an_env_with_one_reward_cannot_be_compared(tmp_path, monkeypatch):

@@ -26,10 +26,10 @@ from baselines.args import PROG
 from baselines.checkpoint import atomic_write_json
 from baselines.compare import report
 from baselines.compare.backends import Dashboard, run_local, run_ray
-from baselines.compare.spec import CompareArgs, check_manifest, runs, validate, write_manifest
+from baselines.compare.spec import CompareArgs, axes, check_manifest, runs, validate, variants, write_manifest
 from baselines.rundir import RunDir
 from rl_envs.cli_args import parse
-from rl_envs.registry import entry
+from rl_envs.registry import entry, reward_designs
 
 
 def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
@@ -48,7 +48,10 @@ def compare(args: CompareArgs, show_progress: bool = True) -> dict[str, Any]:
 def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progress: bool) -> dict[str, Any]:
     write_manifest(args, out)
     specs = runs(args, out)
-    console.print(f"comparing {len(args.designs)} reward designs x {args.seeds} seeds of {args.algo} on {args.env} "
+    labels = [label for label, _ in variants(args)]
+    rewards = list(reward_designs(args.env))
+    what = " x ".join(f"{len(values)} {key}{'s' if len(values) > 1 else ''}" for key, values in axes(args))
+    console.print(f"comparing {what} x {args.seeds} seeds of {args.algo} on {args.env} "
                   f"({len(specs)} runs, {args.workers} at a time, backend {args.backend}) -> {out}")
     start = time.time()
     with Dashboard(specs, enabled=show_progress) as dashboard:
@@ -60,13 +63,14 @@ def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progr
     metric = entry(args.env).compare_metric
     done = [r for r in results if r["status"] == "done"]
     total = args.total_timesteps or max((r["timesteps"] for r in done), default=1)
-    summary = report.by_design(results, args.designs)
-    title = f"{args.env} {args.algo}, {args.seeds} seeds, {total:,} steps"
+    summary = report.by_design(results, labels, rewards)
+    algos = "/".join(map(str, args.vary["algo"])) if "algo" in args.vary else args.algo
+    title = f"{args.env} {algos}, {args.seeds} seeds, {total:,} steps"
     files = {"summary_csv": out / "summary.csv", "summary_json": out / "summary.json",
              "learning_curves": out / "learning_curves.png", "final_metric": out / "final_metric.png"}
-    rows = report.rows(results, args.designs)
+    rows = report.rows(results, rewards)
     report.write_csv(files["summary_csv"], rows)
-    curve_data = report.curves(results, args.designs, metric, total)
+    curve_data = report.curves(results, labels, metric, total)
     if done:
         report.plot_curves(files["learning_curves"], curve_data, f"{title}\n{metric} while training", metric)
         report.plot_final(files["final_metric"], summary, f"{title}\n{metric} after training", metric)
@@ -75,7 +79,7 @@ def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progr
                "files": {k: str(v) for k, v in files.items() if v.exists() or k == "summary_json"}}
     atomic_write_json(files["summary_json"], content)
 
-    stdout.print(report.terminal_table(summary, args.designs, metric, title))
+    stdout.print(report.terminal_table(summary, rewards, metric, title))
     for r in results:
         if r["status"] != "done":
             console.print(f"[red]run {r['design']}/seed {r['seed']} failed[/red]: {r.get('error', '')}")

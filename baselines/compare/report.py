@@ -95,11 +95,14 @@ def rows(results: list[dict[str, Any]], designs: list[str]) -> list[dict[str, An
     return table
 
 
-def by_design(results: list[dict[str, Any]], designs: list[str]) -> dict[str, dict[str, Any]]:
-    """Per design: runs done and failed, the metric's mean, std and 95% CI over seeds, and the
-    mean return under every design."""
+def by_design(results: list[dict[str, Any]], labels: list[str], designs: list[str] | None = None
+              ) -> dict[str, dict[str, Any]]:
+    """Per variant (``labels``: the reward designs, or the ``--vary`` combinations): runs done and
+    failed, the metric's mean, std and 95% CI over seeds, and the mean return under every reward
+    design of ``designs`` (default: the labels, when they are the reward designs)."""
+    designs = labels if designs is None else designs
     summary = {}
-    for design in designs:
+    for design in labels:
         done = [r for r in results if r["design"] == design and r["status"] == "done"]
         values = [r["metric_value"] for r in done]
         summary[design] = {

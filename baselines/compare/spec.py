@@ -20,12 +20,12 @@ from rl_envs.registry import env_ids, reward_designs
 BACKENDS = ("local", "ray")
 MANIFEST = "compare.json"
 # Settings every run of an output directory shares; designs and seeds may be added later.
-SHARED = ("env", "algo", "total_timesteps", "env_kwargs", "overrides", "eval_episodes")
+SHARED = ("env", "algo", "total_timesteps", "env_kwargs", "overrides", "eval_episodes", "vary")
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    design: str
+    design: str  # the variant's label: the reward design, or "axis=value, ..." over every axis
     seed: int
     train: dict[str, Any]  # baselines.train.TrainArgs fields
     eval_episodes: int
@@ -46,13 +46,73 @@ def envs_with_designs() -> list[str]:
     return [e for e in env_ids() if len(reward_designs(e)) > 1]
 
 
+def axis_values(key: str, raw: Any) -> list[Any]:
+    """``--vary key=a,b``'s values: parsed as Python literals where they are (``True``, ``4``), else strings."""
+    import ast
+
+    parts = list(raw) if isinstance(raw, (tuple, list)) else str(raw).split(",") if isinstance(raw, str) else [raw]
+    values = []
+    for part in parts:
+        if isinstance(part, str):
+            try:
+                part = ast.literal_eval(part.strip())
+            except (ValueError, SyntaxError):
+                part = part.strip()
+        values.append(part)
+    if not values or any(v == "" for v in values):
+        raise ConfigError(f"--vary {key}= needs values separated by commas, e.g. --vary {key}=a,b")
+    if len(set(map(repr, values))) != len(values):
+        raise ConfigError(f"--vary {key} lists a value twice: {values}")
+    return values
+
+
+def axes(args: CompareArgs) -> list[tuple[str, list[Any]]]:
+    """The comparison's axes: ``reward`` (``--designs``) when compared, then each ``--vary``."""
+    out = [("reward", list(args.designs))] if args.designs else []
+    return out + [(key, values) for key, values in args.vary.items()]
+
+
+def variants(args: CompareArgs) -> list[tuple[str, dict[str, Any]]]:
+    """(label, {axis: value}) for every combination of the axes, in axis order. With the reward
+    axis alone the label is the design's name, as plots and tables have always shown it."""
+    import itertools
+
+    named = axes(args)
+    combos = itertools.product(*(values for _, values in named))
+    out = []
+    for combo in combos:
+        values = dict(zip((key for key, _ in named), combo))
+        label = str(combo[0]) if len(named) == 1 and named[0][0] == "reward" else \
+            ", ".join(f"{key}={value}" for key, value in values.items())
+        out.append((label, values))
+    return out
+
+
+def run_settings(args: CompareArgs, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(algo, env kwargs) of one variant."""
+    kwargs = {**args.env_kwargs, **{k: v for k, v in values.items() if k != "algo"}}
+    return values.get("algo", args.algo), kwargs
+
+
 def validate(args: CompareArgs) -> CompareArgs:
     """Check every option; raises ConfigError / ValueError / TypeError naming the option and the valid choices."""
     args.algo = check_choice("algo", args.algo, ALGOS)
     valid = reward_designs(args.env)  # a ValueError listing the registered ids for an unknown env
-    if len(valid) < 2:
-        raise ConfigError(f"{args.env} has a single reward; envs with several designs: {', '.join(envs_with_designs())}")
-    args.designs = list(args.designs) or list(valid)
+    if not isinstance(args.vary, dict):
+        raise ConfigError("--vary takes KEY=V1,V2 (an env option or algo, and its values)")
+    if "reward" in args.vary:
+        raise ConfigError("--vary reward=... is the reward axis: give it as --designs " + ",".join(map(str, valid)))
+    for key in args.vary:
+        if key in args.env_kwargs:
+            raise ConfigError(f"--vary {key} and --env-kwarg {key} both set {key}; give it once")
+    args.vary = {key: axis_values(key, raw) for key, raw in args.vary.items()}
+    if "algo" in args.vary:
+        for algo in args.vary["algo"]:
+            check_choice("--vary algo", algo, ALGOS)
+    if not args.vary and len(valid) < 2:
+        raise ConfigError(f"{args.env} has a single reward; envs with several designs: {', '.join(envs_with_designs())}"
+                          " (or compare other options with --vary)")
+    args.designs = list(args.designs) or ([] if args.vary else list(valid))
     unknown = [d for d in args.designs if d not in valid]
     if unknown:
         raise ConfigError(f"--designs: {args.env} has no design {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
@@ -79,12 +139,18 @@ def validate(args: CompareArgs) -> CompareArgs:
 
 
 def check_runs_can_start(args: CompareArgs) -> None:
-    """Hyperparameters and env options of every design, checked the way the trainer will."""
+    """Hyperparameters and env options of every variant, checked the way the trainer will; an
+    error names the variant."""
     resolve_device(args.device)
-    for design in args.designs:
-        kwargs = {**args.env_kwargs, "reward": design}
-        run_hyperparams(TrainArgs(algo=args.algo, env=args.env, env_kwargs=kwargs, overrides=dict(args.overrides)))
-        make_env(args.env, kwargs).close()
+    for label, values in variants(args):
+        algo, kwargs = run_settings(args, values)
+        try:
+            run_hyperparams(TrainArgs(algo=algo, env=args.env, env_kwargs=kwargs, overrides=dict(args.overrides)))
+            make_env(args.env, kwargs).close()
+        except (ValueError, TypeError) as error:
+            if len(variants(args)) == 1 or not args.vary:
+                raise
+            raise type(error)(f"variant {label}: {error}") from None
 
 
 def out_dir(args: CompareArgs) -> Path:
@@ -116,17 +182,20 @@ def write_manifest(args: CompareArgs, out: Path) -> None:
 
 
 def runs(args: CompareArgs, out: Path) -> list[RunSpec]:
-    """One run per (design, seed), in design order then seed order."""
+    """One run per (variant, seed), in variant order then seed order."""
     total = args.total_timesteps
-    threads = max(1, (os.cpu_count() or 1) // min(args.workers, args.seeds * len(args.designs)))
     specs = []
-    for design in args.designs:
+    combos = variants(args)
+    threads = max(1, (os.cpu_count() or 1) // min(args.workers, args.seeds * len(combos)))
+    for label, values in combos:
+        algo, kwargs = run_settings(args, values)
+        name = label.replace(", ", "__").replace("=", "-")
         for seed in range(args.seeds):
-            train = TrainArgs(algo=args.algo, env=args.env, env_kwargs={**args.env_kwargs, "reward": design},
+            train = TrainArgs(algo=algo, env=args.env, env_kwargs=kwargs,
                               overrides=dict(args.overrides), total_timesteps=total, seed=seed, device=args.device,
-                              run_dir=str(out / "runs" / f"{design}__seed{seed}"), eval_freq=0, progress_bar=False,
+                              run_dir=str(out / "runs" / f"{name}__seed{seed}"), eval_freq=0, progress_bar=False,
                               checkpoint_freq=checkpoint_every(total))
-            specs.append(RunSpec(design, seed, asdict(train), args.eval_episodes, threads))
+            specs.append(RunSpec(label, seed, asdict(train), args.eval_episodes, threads))
     return specs
 
 
