@@ -169,6 +169,7 @@ def check_manifest(args: CompareArgs) -> Path:
             stored = json.loads(path.read_text())
         except ValueError as error:
             raise ConfigError(f"{path} is not readable JSON ({error}); use another --out") from error
+        stored.setdefault("vary", {})  # a manifest without the key compares reward designs only
         differ = [f"{k}: {stored.get(k)!r} there, {wanted[k]!r} now" for k in SHARED if stored.get(k) != wanted[k]]
         if differ:
             raise ConfigError(f"{out} holds a comparison with other settings ({'; '.join(differ)}); "
