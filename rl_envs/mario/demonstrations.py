@@ -4,21 +4,22 @@ Mario result).
 
 A demonstration is a state file (:mod:`rl_envs.mario.states`) whose controller bytes reach the
 flag from the stage's start (``rl-envs mario-search`` writes them; ``rl_envs/mario/demos/`` ships
-one per cleared stage). Everything that plays one (the planner's check, ``rl-envs play --demo``,
-behaviour cloning in ``baselines``, the blind replay) goes through :func:`replay`.
+one per cleared stage). Everything that plays one goes through this module: ``rl-envs play
+--demo``, behaviour cloning in ``baselines``, the docs' GIF and the blind replay through
+:func:`replay`, the start states of ``start="demo"`` through :func:`start_states`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from rl_envs.mario.states import Demonstration, load, shipped
+from rl_envs.mario.states import Demonstration, MarioState, load, shipped
 from rl_envs.options import check_number
 
 
@@ -114,6 +115,22 @@ def check_reaches_flag(demo: Demonstration, env: gym.Env, idle: int = 0, source:
         raise DemonstrationError(f"{source} does not reach the flag in this env after {idle} idle frames; it reached "
                                  f"x {info.get('x_pos')}")
     return info
+
+
+def start_states(env: Any, frames: tuple[int, ...], spacing: int) -> list[MarioState]:
+    """``env``'s save states along ``frames`` (a demonstration's): the stage's start, then every
+    ``spacing`` frames, up to the frames that reach the flag (no start there). What
+    ``start="demo"`` draws its episodes' starts from; no random state is kept in them."""
+    mario = env.unwrapped
+    mario.restart_stage()
+    states = [replace(mario.save_state(), rng=None)]
+    for n, byte in enumerate(frames[:-1], start=1):
+        terminated, _ = mario.advance_frame(byte)
+        if terminated:
+            break
+        if n % spacing == 0:
+            states.append(replace(mario.save_state(), rng=None))
+    return states
 
 
 def play_through(demo: Demonstration, pictures: list[np.ndarray] | None = None) -> dict:

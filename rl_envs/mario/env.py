@@ -385,27 +385,32 @@ class MarioEnv(gym.Env):
         return self._observe(), info
 
     def _start_states(self) -> list[MarioState]:
-        """The states an episode may start at: along the demonstration, every
-        SPACING_FRAMES frames, or the state file's one (replayed once, then kept)."""
+        """The states an episode may start at: along the demonstration, every SPACING_FRAMES
+        frames (:func:`rl_envs.mario.demonstrations.start_states`), or the state file's one
+        (replayed once, then kept)."""
         if self._starts is None:
-            frames = self._start_frames
-            self._replay(())
-            starts = [replace(self.save_state(), rng=None)] if self.start == "demo" else []
-            for n, byte in enumerate(frames[:-1] if self.start == "demo" else frames, start=1):
-                terminated, info = self._advance(byte)
-                self._remember(info)
-                if terminated:  # a demonstration's last frames reach the flag: no start there
-                    if self.start == "file":
-                        raise ValueError(f"{self._options['start']}: the episode ends before its last frame")
-                    break
-                if self.start == "demo" and n % SPACING_FRAMES == 0:
-                    self._before = self._snapshot(info)
-                    starts.append(replace(self.save_state(), rng=None))
-            if self.start == "file":
-                self._before = self._snapshot(self._last_info)
-                starts.append(replace(self.save_state(), rng=None))
-            self._starts = starts
+            if self.start == "demo":
+                self._starts = demonstrations.start_states(self, self._start_frames, SPACING_FRAMES)
+            else:
+                try:
+                    self._replay(self._start_frames)
+                except ValueError:
+                    raise ValueError(f"{self._options['start']}: the episode ends before its last frame") from None
+                self._starts = [replace(self.save_state(), rng=None)]
         return self._starts
+
+    def advance_frame(self, byte: int) -> tuple[bool, dict]:
+        """One emulated frame with ``byte`` on the pad, through the env's bookkeeping (returns,
+        stage memory, the snapshot the next reward starts from) but no observation: what replays
+        frames into save states. (terminated, the library's info)."""
+        terminated, info = self._advance(byte)
+        self._remember(info)
+        self._before = self._snapshot(info)
+        return terminated, info
+
+    def restart_stage(self) -> None:
+        """The stage's start, through the env's bookkeeping (the first of :meth:`advance_frame`'s frames)."""
+        self._replay(())
 
     # --- save states ------------------------------------------------------------------------------
     def action_for_byte(self, byte: int) -> Any:
