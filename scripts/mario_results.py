@@ -264,7 +264,7 @@ def table(results: Path) -> str:
     if randoms:
         flag = sum(r["flag"] for r in randoms) / len(randoms)
         x = sum(r["x_pos"] for r in randoms) / len(randoms)
-        lines.append(f"| uniformly random actions (mean of {len(randoms)} evaluations) |  |  |  |  |  | "
+        lines.append(f"| uniformly random actions ({len(randoms)} evaluation{'s' if len(randoms) > 1 else ''}) |  |  |  |  |  | "
                      f"{flag:.2f}, x {x:.0f} |  |  |")
     return "\n".join(lines)
 
