@@ -164,7 +164,7 @@ def test_resume_after_a_kill_continues_at_the_checkpoint(tmp_path):
 
 def test_bad_input_is_refused_before_anything_is_written(tmp_path):
     cases = [
-        (["--algo", "a2c"], "algo must be one of 'dqn', 'ppo'"),
+        (["--algo", "trpo"], "algo must be one of 'dqn', 'ppo', 'a2c', 'sac', 'ppo_lstm'"),
         (["--env", "RLEnvs/Nope-v0"], "unknown env 'RLEnvs/Nope-v0'; registered: RLEnvs/GridWorld-v0"),
         (["--env-kwarg", "slip=2", "--env", "RLEnvs/GridWorld-v0"], r"slip must be in \[0, 1\], got 2"),
         (["--set", "learning_rat=0.1"], r"unknown ppo hyperparameter\(s\) \['learning_rat'\] in --set"),

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("rl_envs", "baselines")
 # Heavy or optional libraries that may be imported inside a function, so that importing the
 # module (or registering the envs) does not pay for them or need their extra.
-LAZY_OK = {"torch", "pygame", "nes_py", "gym_super_mario_bros", "cv2", "ray", "stable_baselines3", "matplotlib",
+LAZY_OK = {"torch", "sb3_contrib", "pygame", "nes_py", "gym_super_mario_bros", "cv2", "ray", "stable_baselines3", "matplotlib",
            "rich", "tensorboard", "moviepy", "yaml", "tqdm"}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -48,8 +50,6 @@ def envs_with_designs() -> list[str]:
 
 def axis_values(key: str, raw: Any) -> list[Any]:
     """``--vary key=a,b``'s values: parsed as Python literals where they are (``True``, ``4``), else strings."""
-    import ast
-
     parts = list(raw) if isinstance(raw, (tuple, list)) else str(raw).split(",") if isinstance(raw, str) else [raw]
     values = []
     for part in parts:
@@ -75,8 +75,6 @@ def axes(args: CompareArgs) -> list[tuple[str, list[Any]]]:
 def variants(args: CompareArgs) -> list[tuple[str, dict[str, Any]]]:
     """(label, {axis: value}) for every combination of the axes, in axis order. With the reward
     axis alone the label is the design's name, as plots and tables have always shown it."""
-    import itertools
-
     named = axes(args)
     combos = itertools.product(*(values for _, values in named))
     out = []
