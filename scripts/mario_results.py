@@ -34,7 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, EPISODES, SHIPPED, RunDir  # noqa: E402
+from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, SHIPPED, RunDir  # noqa: E402
+from baselines.rundir import EPISODES as EPISODE_LOG  # noqa: E402
 from scripts.generated_blocks import replace_block  # noqa: E402
 
 RUNS = Path.home() / "runs"
@@ -168,7 +169,7 @@ def training_plot(root: Path, seeds: list[int]) -> Path | None:
     from baselines.compare.report import learning_curve, plot_curves, read_episodes
 
     runs = {f"{name} s{seed}": run_dir(root, name, seed) for name in EXPERIMENTS for seed in seeds
-            if (run_dir(root, name, seed) / EPISODES).exists()}
+            if (run_dir(root, name, seed) / EPISODE_LOG).exists()}
     if not runs:
         return None
     records = {label: read_episodes(path) for label, path in runs.items()}

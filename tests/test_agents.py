@@ -23,7 +23,7 @@ def working_copy(agent, to):
 
 
 def test_agents_are_shipped():
-    assert {p.name for p in AGENTS} >= {"mario-1-1_ppo_dqn", "mario-1-1_dqn_dqn"}
+    assert {p.name for p in AGENTS} >= {"mario-1-1_ppo_dqn", "mario-1-1_dqn_dqn", "mario-1-1_ppo_tiles"}
 
 
 @pytest.mark.parametrize("agent", AGENTS, ids=[p.name for p in AGENTS])
@@ -31,7 +31,8 @@ def test_a_shipped_agent_replays_its_recorded_episode(tmp_path, agent):
     assert sum(f.stat().st_size for f in agent.rglob("*") if f.is_file()) <= MAX_BYTES
     recorded = json.loads((agent / "eval_deterministic.json").read_text())
     copy = working_copy(agent, tmp_path / agent.name)
-    result = evaluate(copy, episodes=1, deterministic=True, output="replayed.json")
+    result = evaluate(copy, episodes=1, deterministic=True, output="replayed.json",
+                      env_overrides=recorded.get("env_overrides") or {})  # as recorded (no sticky buttons)
     assert result["task"] == recorded["task"]
     assert result["returns"] == recorded["returns"]
     board = watch(copy, fps=10_000, max_frames=5)
@@ -46,7 +47,7 @@ def test_shipping_a_run_keeps_its_play_and_drops_the_optimizers_moments(tmp_path
     recorded = json.loads((agent / "eval_deterministic.json").read_text())
     assert json.loads((tmp_path / "shipped" / "shipped.json").read_text())["read_only"]
     result = evaluate(working_copy(tmp_path / "shipped", tmp_path / "copy"), episodes=1, deterministic=True,
-                      output="replayed.json")
+                      output="replayed.json", env_overrides=recorded.get("env_overrides") or {})
     assert result["task"] == recorded["task"] and result["returns"] == recorded["returns"]
     with pytest.raises(SystemExit, match="has no state.json"):
         script.ship(tmp_path / "nowhere", tmp_path / "never")
