@@ -70,7 +70,9 @@ def load_run(run_dir: Path, model_name: str = "model", render_mode: str | None =
         warnings.simplefilter("ignore", UserWarning)
         fresh = build_model(args.algo, params, venv, args.seed, device)
     try:
-        return safe_load(algo_class(args.algo), path, fresh, venv, device), venv, config
+        model = safe_load(algo_class(args.algo), path, fresh, venv, device)
+        venv.seed(seed)  # building the model seeded the envs with the run's training seed; the first reset takes ours
+        return model, venv, config
     except BaseException:
         venv.close()
         raise

@@ -1,6 +1,6 @@
 """An animated GIF of a trained agent's episode, for the README.
 
-``.venv/bin/python scripts/agent_gif.py agents/mario-1-1_ppo_dqn --out docs/mario_agent_1-1.gif``
+``.venv/bin/python scripts/agent_gif.py agents/mario-1-1_ppo_tiles --out docs/mario_agent_1-1.gif --seed 1``
 loads the run (or shipped agent) directory with the safe loader, plays one episode from the
 level's start with greedy actions (``--stochastic``: sampled, reproducible by ``--seed``), keeps
 every ``--stride``-th frame and writes the GIF at the game's speed. Prints the episode's flag

@@ -214,3 +214,11 @@ def test_mario_evaluations_end_episodes_that_stall():
     training = make_vec_env("RLEnvs/Mario-v0", {}, {}, 1, seed=0)
     assert "StallLimit" not in repr(training.envs[0])
     training.close()
+
+
+def test_the_evaluation_seed_reaches_the_envs(ppo_run):
+    """Building the model seeds its envs with the run's training seed; load_run's seed wins."""
+    for seed in (5, 1_000_000):
+        _, venv, _ = load_run(ppo_run, seed=seed)
+        assert venv._seeds == [seed]
+        venv.close()
