@@ -1,4 +1,4 @@
-"""Inputs that once ended in a traceback, a message naming nothing, or a replaced file: each gets
+"""Inputs that could end in a traceback, a message naming nothing, or a replaced file: each gets
 an error naming the option or the file, and loses nothing."""
 
 from __future__ import annotations
