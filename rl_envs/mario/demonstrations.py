@@ -39,13 +39,18 @@ class Step:
     info: dict
 
 
+def check_stage(demo: Demonstration, stage: str, source: str) -> None:
+    """A DemonstrationError naming ``source`` when ``demo`` is of another stage than ``stage``."""
+    if demo.stage != stage:
+        raise DemonstrationError(f"{source} is a demonstration of stage {demo.stage}, but the env plays stage {stage}")
+
+
 def read(path: str | Path | None, stage: str) -> tuple[str, Demonstration]:
     """(its name, the demonstration) of ``path``, or of the one shipped for ``stage`` when None;
     a DemonstrationError when it is of another stage."""
     source = str(path) if path is not None else str(shipped(stage))
     demo = load(source)
-    if demo.stage != stage:
-        raise DemonstrationError(f"{source} is a demonstration of stage {demo.stage}, but the env plays stage {stage}")
+    check_stage(demo, stage, source)
     return source, demo
 
 
@@ -54,9 +59,7 @@ def actions_of(demo: Demonstration, env: gym.Env, source: str = "the demonstrati
     DemonstrationError naming the frames when the env's action design or frame skip cannot
     press them, or when the demonstration is of another stage."""
     mario = env.unwrapped
-    stage = mario.stage
-    if demo.stage != stage:
-        raise DemonstrationError(f"{source} is a demonstration of stage {demo.stage}, but the env plays stage {stage}")
+    check_stage(demo, mario.stage, source)
     design, skip = mario.action_design, mario.frame_skip
     if design.name == "nes" and skip == 1:
         return [mario.action_for_byte(byte) for byte in demo.frames]
@@ -104,17 +107,6 @@ def replay(demo: Demonstration, env: gym.Env, idle: int = 0, seed: int = 0, sour
         yield Step(observation_before, action, float(reward), bool(terminated), info)
         if terminated or truncated:
             return
-
-
-def check_reaches_flag(demo: Demonstration, env: gym.Env, idle: int = 0, source: str = "the demonstration") -> dict:
-    """The last step's info of a replay; a DemonstrationError when it does not reach the flag."""
-    info: dict = {}
-    for step in replay(demo, env, idle, source=source):
-        info = step.info
-    if not info.get("flag_get"):
-        raise DemonstrationError(f"{source} does not reach the flag in this env after {idle} idle frames; it reached "
-                                 f"x {info.get('x_pos')}")
-    return info
 
 
 def start_states(env: Any, frames: tuple[int, ...], spacing: int) -> list[MarioState]:
