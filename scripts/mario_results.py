@@ -238,8 +238,13 @@ def millions(frames: int) -> str:
     return f"{frames / 1e6:.2f}M" if frames >= 100_000 else f"{frames:,}"
 
 
+def run_summaries(results: Path) -> list[dict[str, Any]]:
+    """The committed summaries of ``results/mario/runs/``, by file name."""
+    return [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+
+
 def table(results: Path) -> str:
-    summaries = [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+    summaries = run_summaries(results)
     blind_file = results / f"blind_replay_{STAGE}.json"
     if not summaries or not blind_file.exists():
         raise SystemExit(f"no Mario results in {results} (run scripts/mario_results.py --evaluate)")
@@ -271,7 +276,7 @@ def table(results: Path) -> str:
 
 
 def verdicts(results: Path) -> str:
-    summaries = [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+    summaries = run_summaries(results)
     blind = json.loads((results / f"blind_replay_{STAGE}.json").read_text())["sticky_actions"][str(STICKY)]["flag"]
     groups: dict[str, list[dict]] = {}
     for s in summaries:
@@ -289,7 +294,7 @@ def verdicts(results: Path) -> str:
 
 
 def page(results: Path) -> str:
-    summaries = [json.loads(p.read_text()) for p in sorted((results / "runs").glob("*.json"))]
+    summaries = run_summaries(results)
     commands = "\n".join(f"{s['command']}" for s in summaries if s["command"].startswith(".venv"))
     return (f"# Mario results\n\nWorld {STAGE}, evaluated from the stage's start. The protocol: 100 episodes greedy "
             f"and 100 sampled under sticky actions {STICKY} (each frame repeats the previous frame's buttons with "
