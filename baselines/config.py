@@ -208,6 +208,25 @@ def schedule(value: Any) -> Any:
 SCHEDULED = ("learning_rate", "clip_range", "clip_range_vf")
 
 
+IMAGE_POLICIES = ("CnnPolicy", "CnnLstmPolicy")
+
+
+def check_policy_fits(policy: str, observation_space: Any, env: str) -> None:
+    """An image policy needs image observations (a Box of 3 dimensions), a vector one anything else:
+    otherwise a ConfigError naming the policy, the env's observation and the policies that fit it.
+
+    >>> import gymnasium as gym
+    >>> check_policy_fits("CnnPolicy", gym.spaces.Box(0, 1, (1872,)), "RLEnvs/Mario-v0 with state='tiles'")
+    Traceback (most recent call last):
+    ...
+    baselines.config.ConfigError: policy CnnPolicy reads images (a Box of 3 dimensions: height, width, channels), but RLEnvs/Mario-v0 with state='tiles' observes Box(0.0, 1.0, (1872,), float32); valid for it: MlpPolicy (and MlpLstmPolicy for ppo_lstm)
+    """
+    shape = getattr(observation_space, "shape", None) or ()
+    if policy in IMAGE_POLICIES and len(shape) != 3:
+        raise ConfigError(f"policy {policy} reads images (a Box of 3 dimensions: height, width, channels), but {env} "
+                          f"observes {observation_space}; valid for it: MlpPolicy (and MlpLstmPolicy for ppo_lstm)")
+
+
 def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     """The SB3 constructor arguments among ``params``, schedules built."""
     kwargs = {k: v for k, v in params.items() if k not in OWN_KEYS or k == "double_dqn"}

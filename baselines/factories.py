@@ -11,7 +11,7 @@ from typing import Any
 import gymnasium as gym
 
 import rl_envs  # noqa: F401  (registers the ids, also in worker processes)
-from baselines.config import ConfigError, algo_class, algo_kwargs
+from baselines.config import ConfigError, algo_class, algo_kwargs, check_policy_fits
 from rl_envs import registry
 from rl_envs.options import check_choice
 from rl_envs.wrappers import StallLimit
@@ -74,7 +74,19 @@ def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any]
     return venv
 
 
-def build_model(algo: str, params: dict[str, Any], venv: Any, seed: int, device: str) -> Any:
+def env_description(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """How errors name an env and its options.
+
+    >>> env_description("RLEnvs/Mario-v0", {"state": "tiles"})
+    "RLEnvs/Mario-v0 with state='tiles'"
+    """
+    options = ", ".join(f"{key}={value!r}" for key, value in env_kwargs.items())
+    return f"{env_id} with {options}" if options else env_id
+
+
+def build_model(algo: str, params: dict[str, Any], venv: Any, seed: int, device: str, env: str = "the env") -> Any:
+    """``algo``'s model for ``venv``; ``env`` names the env and its options in errors."""
+    check_policy_fits(params["policy"], venv.observation_space, env)
     return algo_class(algo)(params["policy"], venv, seed=seed, device=device, verbose=0, **algo_kwargs(params))
 
 

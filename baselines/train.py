@@ -42,7 +42,8 @@ from baselines.config import (
     load_hyperparams,
 )
 from baselines.demonstrations import Cloner, behaviour_clone, demonstration_pairs
-from baselines.factories import build_model, evaluation_kwargs, machine, make_env, make_vec_env, resolve_device
+from baselines.factories import (build_model, env_description, evaluation_kwargs, machine, make_env, make_vec_env,
+                                 resolve_device)
 from baselines.networks import fit_standardizers
 from baselines.rundir import (
     BEHAVIOUR_CLONING,
@@ -200,7 +201,7 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
         return run_dir.path
     checkpoint = run_dir.latest_checkpoint() if resuming else None
     venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed, training=True)
-    model = build_model(args.algo, params, venv, args.seed, device)
+    model = build_model(args.algo, params, venv, args.seed, device, env_description(args.env, args.env_kwargs))
     if checkpoint is not None:
         model = restore(model, checkpoint, args, venv, device, run_dir, total)
     pairs = None

@@ -6,7 +6,10 @@ pages of ``docs/`` (home, lecture definitions, guides; the results pages are gen
 results scripts from ``results/``), one page per registered id generated from the registry and
 the env's docstring (spaces with ``markov`` True and False, reward designs, options, version
 history) with an animated GIF of an episode. A new registry row gets its page and GIF with nothing written by
-hand. Sphinx (MyST, Furo theme) builds it with warnings as errors.
+hand. The tutorials (``docs/tutorials/``, MyST notebooks) are run by myst-nb and shown with their
+outputs; each run is cached in ``DIR/.jupyter_cache`` until its code changes
+(``RL_ENVS_TUTORIAL_SHORT=1`` builds them in their short mode). Sphinx (MyST, Furo theme) builds
+it with warnings as errors.
 
 GIFs: the tabular envs follow their optimal policy (value iteration, arrows drawn on the grid),
 the cart-poles a random agent, Mario the shipped demonstration of its stage.
@@ -44,6 +47,8 @@ ROLE = re.compile(r":(?:class|mod|func|meth|attr|data|obj):`~?([^`]+)`")
 class DocsArgs:
     out: str = field(default="docs/_build", metadata={"help": "build folder (the site goes to OUT/html)"})
     gifs: bool = field(default=True, metadata={"help": "make the GIFs (--no-gifs: pages only, faster)"})
+    execute: bool = field(default=True, metadata={
+        "help": "run the tutorials (cached in OUT/.jupyter_cache; --no-execute: their pages without outputs)"})
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -168,8 +173,9 @@ def frame_ms(entry: Entry) -> int:
 
 
 # --- build ----------------------------------------------------------------------------------------
-def build(out: Path, gifs: bool = True) -> Path:
-    """Write the sources into ``out/src`` and the site into ``out/html``; returns the latter."""
+def build(out: Path, gifs: bool = True, execute: bool = True) -> Path:
+    """Write the sources into ``out/src`` and the site into ``out/html``; returns the latter.
+    ``execute``: run the tutorial notebooks (their outputs and plots on the pages), or not."""
     from sphinx.cmd.build import build_main  # the 'docs' extra
 
     source = out / "src"
@@ -190,7 +196,8 @@ def build(out: Path, gifs: bool = True) -> Path:
     index = index.replace("<!-- env pages -->", "\n".join(f"envs/{e.name}" for e in ENTRIES))
     (source / "index.md").write_text(index)
     html = out / "html"
-    code = build_main(["-W", "--keep-going", "-q", "-b", "html", str(source), str(html)])
+    execution = [] if execute else ["-D", "nb_execution_mode=off"]
+    code = build_main(["-W", "--keep-going", "-q", *execution, "-b", "html", str(source), str(html)])
     if code:
         raise SystemExit(f"sphinx-build failed (exit {code}); see its messages above")
     return html
@@ -198,7 +205,7 @@ def build(out: Path, gifs: bool = True) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(DocsArgs, argv, prog="./dev docs", description=__doc__)
-    html = build((ROOT / args.out) if not Path(args.out).is_absolute() else Path(args.out), args.gifs)
+    html = build((ROOT / args.out) if not Path(args.out).is_absolute() else Path(args.out), args.gifs, args.execute)
     print(f"site: {html / 'index.html'}")
     return 0
 

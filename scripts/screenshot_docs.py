@@ -21,7 +21,7 @@ from pathlib import Path
 from rl_envs.cli_args import parse
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {"home": "index.html", "env": "envs/Mario-v0.html"}
+PAGES = {"home": "index.html", "env": "envs/Mario-v0.html", "tutorial": "tutorials/01_mdps_grid_world.html"}
 # Chromium as this machine's closed network wants it (no background requests, no sandbox as root).
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",

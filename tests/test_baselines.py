@@ -329,6 +329,20 @@ def test_small_cnn_is_chosen_by_the_cnn_key_and_survives_a_checkpoint(tmp_path):
         algo_kwargs({**params, "policy": "MlpPolicy"})
 
 
+def test_an_image_policy_on_the_tile_state_is_refused_naming_both(tmp_path):
+    pytest.importorskip("nes_py")
+    from baselines.args import TrainArgs
+    from baselines.train import train
+
+    run_dir = tmp_path / "run"
+    args = TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs={"state": "tiles"}, overrides={"policy": "CnnPolicy"},
+                     total_timesteps=64, run_dir=str(run_dir), progress_bar=False)
+    with pytest.raises(ConfigError, match=r"policy CnnPolicy reads images .* RLEnvs/Mario-v0 with state='tiles' observes "
+                                          r"Box\(0.0, 1.0, \(1872,\).*valid for it: MlpPolicy"):
+        train(args)
+    assert not (run_dir / "config.json").exists()
+
+
 def test_torch_uses_one_thread_while_the_envs_step():
     import torch
     from stable_baselines3 import PPO
