@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: tqdm.auto needs ipywidgets in a notebook
 
 from rl_envs.options import check_number
 

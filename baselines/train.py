@@ -42,8 +42,15 @@ from baselines.config import (
     load_hyperparams,
 )
 from baselines.demonstrations import Cloner, behaviour_clone, demonstration_pairs
-from baselines.factories import (build_model, env_description, evaluation_kwargs, machine, make_env, make_vec_env,
-                                 resolve_device)
+from baselines.factories import (
+    build_model,
+    env_description,
+    evaluation_kwargs,
+    machine,
+    make_env,
+    make_vec_env,
+    resolve_device,
+)
 from baselines.networks import fit_standardizers
 from baselines.rundir import (
     BEHAVIOUR_CLONING,

@@ -1,5 +1,5 @@
 """Look at the built site the way a visitor does: serve ``docs/_build/html`` on localhost, open
-the home page and an environment page in headless Chromium (Debian's ``chromium`` package:
+the home page, an environment page and a tutorial in headless Chromium (Debian's ``chromium`` package:
 ``apt-get install chromium``), save a screenshot of each, and fail on any page error or any
 request the server could not answer (a broken image, stylesheet or script).
 
@@ -21,11 +21,13 @@ from pathlib import Path
 from rl_envs.cli_args import parse
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {"home": "index.html", "env": "envs/Mario-v0.html", "tutorial": "tutorials/01_mdps_grid_world.html"}
+# name -> (page, window height in pixels): the tutorial page is shot whole enough to show its plots.
+PAGES = {"home": ("index.html", 1400), "env": ("envs/Mario-v0.html", 1400),
+         "tutorial": ("tutorials/01_mdps_grid_world.html", 3600)}
 # Chromium as this machine's closed network wants it (no background requests, no sandbox as root).
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--window-size=1280,1400", "--virtual-time-budget=5000",
+                  "--hide-scrollbars", "--virtual-time-budget=5000",
                   "--enable-logging=stderr", "--v=0"]
 PAGE_ERRORS = ("Uncaught", "Failed to load resource", "net::ERR_")
 
@@ -61,11 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     problems = []
     try:
-        for name, page in PAGES.items():
+        for name, (page, height) in PAGES.items():
             url = f"http://127.0.0.1:{server.server_port}/{page}"
             with tempfile.TemporaryDirectory() as profile:
-                shot = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                                       f"--screenshot={out / f'{name}.png'}", url],
+                shot = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--window-size=1280,{height}",
+                                       f"--user-data-dir={profile}", f"--screenshot={out / f'{name}.png'}", url],
                                       capture_output=True, text=True, timeout=120)
             errors = [line for line in shot.stderr.splitlines() if any(e in line for e in PAGE_ERRORS)]
             if shot.returncode != 0 or not (out / f"{name}.png").exists():

@@ -335,10 +335,11 @@ def test_an_image_policy_on_the_tile_state_is_refused_naming_both(tmp_path):
     from baselines.train import train
 
     run_dir = tmp_path / "run"
-    args = TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs={"state": "tiles"}, overrides={"policy": "CnnPolicy"},
-                     total_timesteps=64, run_dir=str(run_dir), progress_bar=False)
-    with pytest.raises(ConfigError, match=r"policy CnnPolicy reads images .* RLEnvs/Mario-v0 with state='tiles' observes "
-                                          r"Box\(0.0, 1.0, \(1872,\).*valid for it: MlpPolicy"):
+    args = TrainArgs(algo="ppo", env="RLEnvs/Mario-v0", env_kwargs={"state": "tiles"},
+                     overrides={"policy": "CnnPolicy"}, total_timesteps=64, run_dir=str(run_dir), progress_bar=False)
+    expected = (r"policy CnnPolicy reads images .* RLEnvs/Mario-v0 with state='tiles' observes "
+                r"Box\(0.0, 1.0, \(1872,\).*valid for it: MlpPolicy")
+    with pytest.raises(ConfigError, match=expected):
         train(args)
     assert not (run_dir / "config.json").exists()
 

@@ -265,3 +265,27 @@ def test_combination_actions_take_whole_valued_floats_as_sb3_samples_them():
         with pytest.raises(InvalidActionError):
             design.to_byte(np.array(bad, np.float32))
     assert ACTION_DESIGNS["factored"].to_byte(np.array([4.0, 1.0])) == ACTION_DESIGNS["factored"].to_byte(np.array([4, 1]))
+
+
+def test_the_looping_castle_sends_mario_back_without_an_x_leap():
+    """4-4's wrong path: the game takes 4 pages off Mario's page at x 1,019, which goes below 0.
+    The frames are the planner's, cut where it met the leap (tests/data/mario_4-4_wrong_path.json)."""
+    from pathlib import Path
+
+    from rl_envs.mario.demonstrations import replay
+    from rl_envs.mario.states import load
+
+    demo = load(Path(__file__).parent / "data" / "mario_4-4_wrong_path.json")
+    env = gym.make("RLEnvs/Mario-v0", stage="4-4", actions="nes", frame_skip=1)
+    ram = env.unwrapped.emulator.ram
+    xs, unsigned, progress = [], [], []
+    for step in replay(demo, env):
+        xs.append(step.info["x_pos"])
+        unsigned.append(int(ram[0x006D]) * 256 + int(ram[0x0086]))
+        progress.append(step.info["reward_components"]["x_progress"])
+    loop = int(np.argmax(np.abs(np.diff(xs)))) + 1
+    assert max(unsigned) > 65_000, "the frames no longer reach the page wrap they were recorded for"
+    assert xs[loop - 1] > 1_000 and -1_030 <= xs[loop] - xs[loop - 1] <= -1_000  # sent back 4 pages, less a few px
+    assert max(xs) < 1_100 and xs[loop] < 0
+    assert progress[loop] == xs[loop] - xs[loop - 1]  # x_progress sees the same step back
+    assert env.unwrapped.emulator._x_position_max < 1_100  # the library's furthest x stays right: progress still pays

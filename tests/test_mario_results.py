@@ -56,6 +56,15 @@ def test_the_table_has_both_protocols_the_blind_row_and_the_frames(script, tmp_p
            "target (>= 0.9 on 2 of 3 seeds within 1,000,000 steps) not met" in verdicts
 
 
+def test_the_brief_table_keeps_the_best_seed_of_each_experiment(script, tmp_path):
+    results = tmp_path / "results"
+    write(results, [summary("ppo_tiles", "PPO tiles", seed, flag) for seed, flag in enumerate([0.40, 0.91, 0.60])]
+          + [summary("agent_x", "shipped agent x (ppo)", None, 0.03, identical=True, steps=125_440)])
+    rows = [line for line in script.table(results, best_only=True).splitlines() if line.startswith("| PPO tiles")]
+    assert len(rows) == 1 and rows[0].startswith("| PPO tiles | 1 |")
+    assert "| shipped agent x (ppo) |" in script.table(results, best_only=True)
+
+
 def test_main_writes_the_page_and_the_readme_block_from_committed_files_only(script, tmp_path, monkeypatch):
     monkeypatch.setattr(script, "ROOT", tmp_path)
     write(tmp_path / script.RESULTS, [summary("dqn_tiles", "DQN tiles", 0, 0.5)])

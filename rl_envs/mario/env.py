@@ -66,11 +66,17 @@ def parse_stage(stage: Any) -> tuple[int, int] | None:
 
 
 class Emulator(SuperMarioBrosEnv):
-    """The library's env, with what it lacks: a single stage played until game over."""
+    """The library's env, with what it lacks: a single stage played until game over, and Mario's
+    x read with a signed page (:attr:`MarioRAM.x_position`), which the library's ``info["x_pos"]``,
+    its progress reward and its furthest-x bookkeeping all read through ``_x_position``."""
 
     def __init__(self, target: tuple[int, int] | None, end_on: str) -> None:
         self.end_on = end_on
         super().__init__(target=target)
+
+    @property
+    def _x_position(self) -> int:
+        return MarioRAM(self.ram).x_position
 
     def _get_terminated(self) -> bool:
         cleared = self.is_single_stage_env and self._flag_get
@@ -111,7 +117,7 @@ class MarioEnv(gym.Env):
 
     | entries | source (RAM address) | scale |
     |---------|----------------------|-------|
-    | ``mario_x`` | page 0x006D * 256 + 0x0086 (the library's ``x_pos``) | level pixels |
+    | ``mario_x`` | page 0x006D (signed) * 256 + 0x0086 (``info["x_pos"]``) | level pixels |
     | ``mario_y`` | screen 0x00B5 * 256 + 0x00CE | pixels from the top |
     | ``mario_x_velocity`` | 0x0057, signed | 1/16 pixel per frame |
     | ``mario_y_velocity`` | 0x009F signed + 0x0433 / 256 | pixels per frame, + is down |
@@ -161,7 +167,10 @@ class MarioEnv(gym.Env):
     Whatever the design, ``info`` has ``reward_components`` and ``reward_designs`` (what every
     built-in design paid this step), ``x_progress``, ``frames`` (emulated this step), and from the
     library's info ``x_pos``, ``y_pos``, ``score``, ``coins``, ``time``, ``life``, ``world``,
-    ``stage``, ``flag_get``, ``status``, so runs with different designs share metrics.
+    ``stage``, ``flag_get``, ``status``, so runs with different designs share metrics. ``x_pos``
+    reads Mario's page signed: where a looping castle (4-4, 7-4, 8-4) sends Mario back 4 pages
+    from the first 4, x goes below 0 instead of leaping to ~65,000 (and so do ``x_progress`` and
+    the library's furthest x, which ``progress`` pays from).
 
     ## Starting State
     ``start="level"`` (default): the stage's start, after the library skips the title screen.

@@ -35,6 +35,14 @@ class MarioRAM:
         self.ram = ram
 
     @property
+    def x_position(self) -> int:
+        """Mario's level x in pixels: page 0x006D * 256 + 0x0086, the page read signed. A looping
+        castle (4-4, 7-4, 8-4) takes 4 pages off Mario's page when he takes a wrong path; before
+        page 4 that goes below 0 (0xFF is page -1). Read unsigned, as the library does, x leaps by
+        about 65,000 pixels there."""
+        return signed(int(self.ram[0x006D])) * 256 + int(self.ram[0x0086])
+
+    @property
     def x_velocity(self) -> int:
         """Mario's horizontal speed, 0x0057, signed, in 1/16 pixel per frame."""
         return signed(int(self.ram[0x0057]))
