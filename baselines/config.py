@@ -27,7 +27,8 @@ OWN_KEYS = {
     "n_envs": "environment copies stepped together",
     "policy": "SB3 policy name: MlpPolicy or CnnPolicy (ppo_lstm: MlpLstmPolicy or CnnLstmPolicy)",
     "frame_stack": "stack the last k observations (SB3's VecFrameStack)",
-    "vec_env": "dummy (one process) or subproc (one process per env)",
+    "vec_env": "dummy (one process), subproc (one process per env) or local_workers (env 0 in the learner's process, "
+               "stepped while the others step in theirs: every core emulates)",
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
@@ -65,7 +66,7 @@ RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "reward_scale": (0, None, False, False),
     "normalize_steps": (1, None, True, True),
 }
-CHOICES = {"vec_env": ("dummy", "subproc"), "policy": ("MlpPolicy", "CnnPolicy", "MlpLstmPolicy", "CnnLstmPolicy"),
+CHOICES = {"vec_env": ("dummy", "subproc", "local_workers"), "policy": ("MlpPolicy", "CnnPolicy", "MlpLstmPolicy", "CnnLstmPolicy"),
            "cnn": ("nature", "small", "pair")}
 BOOLS = ("double_dqn", "eval_deterministic", "normalize_obs", "normalize_advantage", "optimize_memory_usage", "use_sde")
 # Constructor arguments the trainer sets itself.

@@ -61,7 +61,10 @@ def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any]
     from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecFrameStack
 
-    vec_cls = SubprocVecEnv if params.get("vec_env") == "subproc" and n_envs > 1 else DummyVecEnv
+    from baselines.vec_env import LocalAndWorkersVecEnv
+
+    vec_cls = {"subproc": SubprocVecEnv, "local_workers": LocalAndWorkersVecEnv}.get(params.get("vec_env"), DummyVecEnv)
+    vec_cls = vec_cls if n_envs > 1 else DummyVecEnv
     stall = registry.entry(env_id).evaluation_stall_limit if evaluation else None
     make = partial(make_env, env_id, env_kwargs, render_mode, stall)
     wrapper = None
