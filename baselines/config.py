@@ -210,11 +210,12 @@ SCHEDULED = ("learning_rate", "clip_range", "clip_range_vf")
 
 
 IMAGE_POLICIES = ("CnnPolicy", "CnnLstmPolicy")
+MULTIPROCESS_VEC_ENVS = ("subproc", "local_workers")  # vec_env choices whose envs step in other processes
 
 
 def check_policy_fits(policy: str, observation_space: Any, env: str) -> None:
-    """An image policy needs image observations (a Box of 3 dimensions), a vector one anything else:
-    otherwise a ConfigError naming the policy, the env's observation and the policies that fit it.
+    """An image policy needs image observations (a Box of 3 dimensions): otherwise a ConfigError
+    naming the policy, the env's observation and the policies that fit it (an MLP takes any Box).
 
     >>> import gymnasium as gym
     >>> check_policy_fits("CnnPolicy", gym.spaces.Box(0, 1, (1872,)), "RLEnvs/Mario-v0 with state='tiles'")

@@ -33,6 +33,7 @@ from baselines.callbacks import (
 from baselines.checkpoint import CheckpointError, atomic_write, atomic_write_json, load_replay_buffer, safe_load
 from baselines.config import (
     ALGOS,
+    MULTIPROCESS_VEC_ENVS,
     NORMALIZE_STEPS,
     ON_POLICY,
     ConfigError,
@@ -287,7 +288,7 @@ def training_callbacks(args: TrainArgs, params: dict[str, Any], run_dir: RunDir,
     saver = AtomicCheckpoint(run_dir, args.algo, args.checkpoint_freq, args.save_replay_buffer, episode_log,
                              checkpoint["wall_seconds"] if checkpoint else 0.0)
     callbacks: list = [episode_log, ProgressFile(run_dir, total, print_every=None if args.progress_bar else PRINT_EVERY_SECONDS), saver]
-    if args.algo in ON_POLICY and params.get("vec_env") in ("subproc", "local_workers") and n_envs > 1:
+    if args.algo in ON_POLICY and params.get("vec_env") in MULTIPROCESS_VEC_ENVS and n_envs > 1:
         callbacks.append(OneThreadWhileCollecting())
     if args.bc_keep:
         callbacks.append(KeepCloning(Cloner(model, *pairs, seed=args.seed), args.bc_keep))

@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from baselines.callbacks import OneThreadWhileCollecting  # noqa: E402
-from baselines.config import check_hyperparams, load_hyperparams  # noqa: E402
+from baselines.config import MULTIPROCESS_VEC_ENVS, check_hyperparams, load_hyperparams  # noqa: E402
 from baselines.factories import build_model, make_vec_env  # noqa: E402
 from baselines.train import random_observations  # noqa: E402
 from rl_envs.cli_args import parse_kwargs  # noqa: E402
@@ -94,7 +94,7 @@ def main() -> None:
     n_envs = int(params.get("n_envs", 1))
     venv = make_vec_env(args.env, env_kwargs, params, n_envs, seed=0, training=True)
     model = build_model(args.algo, params, venv, seed=0, device="cpu")
-    callbacks = [OneThreadWhileCollecting()] if params.get("vec_env") in ("subproc", "local_workers") and n_envs > 1 else []
+    callbacks = [OneThreadWhileCollecting()] if params.get("vec_env") in MULTIPROCESS_VEC_ENVS and n_envs > 1 else []
     model.learn(min(args.steps, 2048), callback=callbacks)  # warm-up: processes, allocations
     env_speeds, trainer_speeds = [], {threads: [] for threads in args.torch_threads}
     with busy_processes(args.busy):

@@ -33,6 +33,7 @@ def test_the_same_trajectories_as_a_dummy_vec_env():
         expected, got = rollout(reference), rollout(local)
         assert sum(step[2].sum() for step in expected[2:]) > 5  # episodes ended and reset along the way
         np.testing.assert_array_equal(got[0], expected[0])
+        assert got[1] == expected[1]  # the reset infos, env by env
         for e, g in zip(expected[2:], got[2:], strict=True):
             for a, b in zip(e[:3], g[:3], strict=True):
                 np.testing.assert_array_equal(a, b)
