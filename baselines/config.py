@@ -214,19 +214,20 @@ MULTIPROCESS_VEC_ENVS = ("subproc", "local_workers")  # vec_env choices whose en
 
 
 def check_policy_fits(policy: str, observation_space: Any, env: str) -> None:
-    """An image policy needs image observations (a Box of 3 dimensions): otherwise a ConfigError
-    naming the policy, the env's observation and the policies that fit it (an MLP takes any Box).
+    """An image policy needs image observations (a Box of at least 3 dimensions: an image, or a pair
+    of them for the ``pair`` encoder): otherwise a ConfigError naming the policy, the env's
+    observation and the policies that fit it (an MLP takes any Box).
 
     >>> import gymnasium as gym
     >>> check_policy_fits("CnnPolicy", gym.spaces.Box(0, 1, (1872,)), "RLEnvs/Mario-v0 with state='tiles'")
     Traceback (most recent call last):
     ...
-    baselines.config.ConfigError: policy CnnPolicy reads images (a Box of 3 dimensions: height, width, channels), but RLEnvs/Mario-v0 with state='tiles' observes Box(0.0, 1.0, (1872,), float32); valid for it: MlpPolicy (and MlpLstmPolicy for ppo_lstm)
+    baselines.config.ConfigError: policy CnnPolicy reads images (a Box of at least 3 dimensions: height, width, channels), but RLEnvs/Mario-v0 with state='tiles' observes Box(0.0, 1.0, (1872,), float32); valid for it: MlpPolicy (and MlpLstmPolicy for ppo_lstm)
     """
     shape = getattr(observation_space, "shape", None) or ()
-    if policy in IMAGE_POLICIES and len(shape) != 3:
-        raise ConfigError(f"policy {policy} reads images (a Box of 3 dimensions: height, width, channels), but {env} "
-                          f"observes {observation_space}; valid for it: MlpPolicy (and MlpLstmPolicy for ppo_lstm)")
+    if policy in IMAGE_POLICIES and len(shape) < 3:
+        raise ConfigError(f"policy {policy} reads images (a Box of at least 3 dimensions: height, width, channels), "
+                          f"but {env} observes {observation_space}; valid for it: MlpPolicy (and MlpLstmPolicy for ppo_lstm)")
 
 
 def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
