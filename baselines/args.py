@@ -11,6 +11,9 @@ from typing import Any
 
 from baselines.rundir import CONFIG, EVAL, RunFileError
 
+# The demonstration fit's Adam rate per algorithm (docs/baselines.md: which rates stall).
+BC_LEARNING_RATES = {"ppo": 1e-3, "a2c": 1e-3, "dqn": 2.5e-4}
+
 PROG = "rl-envs-baselines"  # the command; each subcommand is also python -m baselines.<module>
 
 
@@ -39,6 +42,9 @@ class TrainArgs:
         "help": "Mario: fit the model to this demonstration (rl-envs mario-search), or every one in this "
                 "directory, before RL (PPO: behaviour cloning; DQN: DQfD's large-margin loss)"})
     bc_epochs: int = field(default=200, metadata={"help": "with --bc-demo: passes over the demonstration, >= 1"})
+    bc_lr: float | None = field(default=None, metadata={
+        "help": "with --bc-demo: the fit's Adam learning rate, > 0 (default: 0.001 for ppo and a2c, 0.00025 for "
+                "dqn, whose margin fit can leave every ReLU dead at 0.001 and predict one action everywhere)"})
     bc_idle: int = field(default=0, metadata={
         "help": "with --bc-demo: fit each demonstration as replayed after 0, 1, ..., N idle frames too, 0 to 1000 "
                 "(the starts a noop_max=N evaluation plays)"})

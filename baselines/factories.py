@@ -92,6 +92,15 @@ def build_model(algo: str, params: dict[str, Any], venv: Any, seed: int, device:
     return algo_class(algo)(params["policy"], venv, seed=seed, device=device, verbose=0, **algo_kwargs(params))
 
 
+def cpu_threads() -> int:
+    """The compute threads this process may use: ``OMP_NUM_THREADS`` when its caller set one (a
+    test worker, a share of a batch job), else the CPUs it may run on. Threads beyond the cores
+    that are free spin in OpenMP's barriers and slow every process on the machine."""
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(int(limit), cpus) if limit.isdigit() and int(limit) > 0 else cpus
+
+
 def machine() -> dict[str, Any]:
     import torch
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from baselines.args import PROG, TrainArgs, TrainCommand, from_dict
+from baselines.args import BC_LEARNING_RATES, PROG, TrainArgs, TrainCommand, from_dict
 from baselines.callbacks import (
     AtomicCheckpoint,
     EpisodeLog,
@@ -94,6 +94,8 @@ def check_args(args: TrainArgs) -> None:
         check_number("max_minutes", args.max_minutes, low=0.0, low_inclusive=False)
     check_number("bc_epochs", args.bc_epochs, low=1, integer=True)
     check_number("bc_keep", args.bc_keep, low=0, integer=True)
+    if args.bc_lr is not None:
+        check_number("bc_lr", args.bc_lr, low=0.0, low_inclusive=False)
     check_number("bc_idle", args.bc_idle, low=0, high=1000, integer=True)
     if args.torch_threads is not None:
         check_number("torch_threads", args.torch_threads, low=1, integer=True)
@@ -255,9 +257,13 @@ def standardize_observations(model: Any, venv: Any, params: dict[str, Any], seed
           f"{fitted['constant_features']} entries constant there)")
 
 
+def bc_learning_rate(args: TrainArgs) -> float:
+    return args.bc_lr if args.bc_lr is not None else BC_LEARNING_RATES[args.algo]
+
+
 def fit_demonstration(model: Any, pairs: tuple[np.ndarray, np.ndarray], args: TrainArgs) -> dict[str, float]:
     """``--bc-demo``: the model fitted to the demonstration's pairs before RL; warns on a stalled fit."""
-    cloned = behaviour_clone(model, *pairs, args.bc_epochs, seed=args.seed)
+    cloned = behaviour_clone(model, *pairs, args.bc_epochs, learning_rate=bc_learning_rate(args), seed=args.seed)
     print(f"behaviour cloning: {cloned['pairs']} steps of {args.bc_demo}, {args.bc_epochs} epochs, loss "
           f"{cloned['loss_before']:.3f} -> {cloned['loss_after']:.3f}, greedy accuracy {cloned['greedy_accuracy']:.3f} "
           f"({cloned['seconds']:.0f} s)")
@@ -291,7 +297,7 @@ def training_callbacks(args: TrainArgs, params: dict[str, Any], run_dir: RunDir,
     if args.algo in ON_POLICY and params.get("vec_env") in MULTIPROCESS_VEC_ENVS and n_envs > 1:
         callbacks.append(OneThreadWhileCollecting())
     if args.bc_keep:
-        callbacks.append(KeepCloning(Cloner(model, *pairs, seed=args.seed), args.bc_keep))
+        callbacks.append(KeepCloning(Cloner(model, *pairs, learning_rate=bc_learning_rate(args), seed=args.seed), args.bc_keep))
     if args.max_minutes is not None:
         callbacks.append(StopAfter(args.max_minutes * 60))
     if args.eval_freq > 0:

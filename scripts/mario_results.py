@@ -46,6 +46,7 @@ STAGE = "1-1"
 EPISODES = 100
 STICKY = 0.25
 STEPS = 1_000_000
+GIF_AGENT, GIF_SEED = Path("agents") / "mario-1-1_ppo_tiles", 2  # docs/mario_agent_1-1.gif: scripts/agent_gif.py --seed 2
 TARGET = 0.9  # greedy flag rate under sticky actions 0.25, on 2 of 3 seeds, within STEPS
 TILES = ["--env-kwarg", "state=tiles", "--env-kwarg", f"sticky_actions={STICKY}", "--env-kwarg", "start=demo"]
 # name -> (label, train arguments); run directory {--runs}/mario_{name}_s{seed}. The demonstration
@@ -320,6 +321,13 @@ def page(results: Path) -> str:
               f"```bash\n{commands}\n```\n")
 
 
+def gif_line() -> str:
+    """The README's GIF of the shipped tiles agent, captioned with its own greedy flag rate under sticky actions."""
+    flag = json.loads((ROOT / GIF_AGENT / "eval_sticky_greedy.json").read_text())["task"]["flag"]
+    return (f"![the shipped agent {GIF_AGENT.name} clearing {STAGE} greedily under sticky actions {STICKY} "
+            f"(seed {GIF_SEED}; its greedy flag rate there: {flag:.0%})](docs/mario_agent_{STAGE}.gif)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", action="store_true", help="train (or resume) every experiment x seed for a slice")
@@ -344,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     results = ROOT / RESULTS
     (ROOT / PAGE).write_text(page(results))
     replace_block(ROOT / "README.md", "mario-results", table(results, best_only=True)
-                  + f"\n\nThe best seed of each; every run and the training commands: [the Mario results]({PAGE}).")
+                  + f"\n\nThe best seed of each; every run and the training commands: [the Mario results]({PAGE})."
+                  + f"\n\n{gif_line()}")
     print(f"wrote {ROOT / PAGE} and the README's Mario table")
     return 0
 

@@ -3,6 +3,7 @@ local Ray instance), a failed run among good ones, resume after an interruption.
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -259,3 +260,19 @@ def test_one_seed_has_no_interval_in_the_table():
                                         "return/alive", "one seed"))
     text = console.export_text()
     assert "10 +- n/a" in text and "+- 0" not in text
+
+
+def test_each_run_gets_its_share_of_the_threads_its_caller_allows(monkeypatch):
+    from baselines.compare.spec import runs
+
+    args = validate(CompareArgs(env="RLEnvs/GridWorld-v0", designs=["step_cost", "goal"], seeds=1, workers=1))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert {spec.torch_threads for spec in runs(args, Path("out"))} == {4}
+    # A caller that set OMP_NUM_THREADS (a test worker, a batch job's share) caps every run to it:
+    # threads beyond the free cores spin in OpenMP's barriers and slow the whole machine.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert {spec.torch_threads for spec in runs(args, Path("out"))} == {1}
+    two = validate(CompareArgs(env="RLEnvs/GridWorld-v0", designs=["step_cost", "goal"], seeds=1, workers=2))
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    assert {spec.torch_threads for spec in runs(two, Path("out"))} == {2}

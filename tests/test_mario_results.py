@@ -70,8 +70,11 @@ def test_main_writes_the_page_and_the_readme_block_from_committed_files_only(scr
     write(tmp_path / script.RESULTS, [summary("dqn_tiles", "DQN tiles", 0, 0.5)])
     (tmp_path / "docs").mkdir()
     (tmp_path / "README.md").write_text("a\n<!-- mario-results:start -->\nold\n<!-- mario-results:end -->\nb\n")
+    (tmp_path / script.GIF_AGENT).mkdir(parents=True)
+    (tmp_path / script.GIF_AGENT / "eval_sticky_greedy.json").write_text(json.dumps({"task": {"flag": 0.74}}))
     assert script.main(["--runs", str(tmp_path / "no-runs")]) == 0
     readme = (tmp_path / "README.md").read_text()
+    assert "(seed 2; its greedy flag rate there: 74%)](docs/mario_agent_1-1.gif)" in readme
     assert readme.startswith("a\n<!-- mario-results:start -->\n| agent |") and readme.endswith("-->\nb\n")
     assert "old" not in readme and "| DQN tiles | 0 |" in readme
     page = (tmp_path / script.PAGE).read_text()

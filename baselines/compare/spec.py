@@ -13,7 +13,7 @@ from typing import Any
 from baselines.args import CompareArgs, TrainArgs
 from baselines.checkpoint import atomic_write_json
 from baselines.config import ALGOS, ConfigError
-from baselines.factories import make_env, resolve_device
+from baselines.factories import cpu_threads, make_env, resolve_device
 from baselines.train import run_hyperparams
 from rl_envs.extras import MissingExtraError, require
 from rl_envs.options import check_choice, check_number
@@ -185,7 +185,7 @@ def runs(args: CompareArgs, out: Path) -> list[RunSpec]:
     total = args.total_timesteps
     specs = []
     combos = variants(args)
-    threads = max(1, (os.cpu_count() or 1) // min(args.workers, args.seeds * len(combos)))
+    threads = max(1, cpu_threads() // min(args.workers, args.seeds * len(combos)))
     for label, values in combos:
         algo, kwargs = run_settings(args, values)
         name = label.replace(", ", "__").replace("=", "-")
