@@ -22,7 +22,7 @@ import torch
 
 from baselines.config import ConfigError
 from baselines.evaluate import load_run
-from baselines.factories import evaluation_kwargs, make_vec_env
+from baselines.factories import build_model, evaluation_kwargs, make_vec_env
 from baselines.rundir import RunDir
 from rl_envs import registry
 from rl_envs.mario.demonstrations import DemonstrationError, actions_of, opening_steps, read
@@ -103,8 +103,8 @@ class Cloner:
     """Minibatch gradient steps of :func:`imitation_loss` on (observation, action) pairs, with
     its own Adam (the algorithm's optimizer keeps its moments for the RL loss)."""
 
-    def __init__(self, model: Any, observations: np.ndarray, actions: np.ndarray, batch_size: int = 64,
-                 learning_rate: float = 1e-3, seed: int = 0) -> None:
+    def __init__(self, model: Any, observations: np.ndarray, actions: np.ndarray, *, learning_rate: float,
+                 batch_size: int = 64, seed: int = 0) -> None:
         self.model, self.batch_size = model, batch_size
         self.observations, _ = model.policy.obs_to_tensor(observations)
         self.actions = torch.as_tensor(actions, device=model.device).long()
@@ -147,13 +147,13 @@ class Cloner:
         return loss, accuracy
 
 
-def behaviour_clone(model: Any, observations: np.ndarray, actions: np.ndarray, epochs: int,
-                    batch_size: int = 64, learning_rate: float = 1e-3, seed: int = 0) -> dict[str, float]:
+def behaviour_clone(model: Any, observations: np.ndarray, actions: np.ndarray, epochs: int, *,
+                    learning_rate: float, batch_size: int = 64, seed: int = 0) -> dict[str, float]:
     """Fit ``model`` to the pairs (:func:`imitation_loss`); returns the loss before and after and
     the greedy accuracy and the fit's wall seconds. A DQN's target network is then synchronised
     with the fitted one."""
     start = time.perf_counter()
-    cloner = Cloner(model, observations, actions, batch_size, learning_rate, seed)
+    cloner = Cloner(model, observations, actions, learning_rate=learning_rate, batch_size=batch_size, seed=seed)
     before, _ = cloner.score()
     cloner.epochs(epochs)
     after, accuracy = cloner.score()
@@ -161,6 +161,18 @@ def behaviour_clone(model: Any, observations: np.ndarray, actions: np.ndarray, e
         model.q_net_target.load_state_dict(model.q_net.state_dict())
     return {"pairs": len(actions), "epochs": epochs, "loss_before": before, "loss_after": after,
             "greedy_accuracy": accuracy, "seconds": time.perf_counter() - start}
+
+
+def fit_new_model(algo: str, env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any],
+                  pairs: tuple[np.ndarray, np.ndarray], epochs: int, learning_rate: float, seed: int) -> dict[str, float]:
+    """:func:`behaviour_clone` of a freshly built ``algo`` model of ``seed`` (on the CPU): how a
+    fit from scratch ends, seed by seed."""
+    venv = make_vec_env(env_id, env_kwargs, {**params, "vec_env": "dummy"}, 1, seed=seed)
+    try:
+        return behaviour_clone(build_model(algo, params, venv, seed, "cpu"), *pairs, epochs,
+                               learning_rate=learning_rate, seed=seed)
+    finally:
+        venv.close()
 
 
 def demonstration_agreement(run_dir: Path, demo_path: str | None = None) -> dict[str, Any]:

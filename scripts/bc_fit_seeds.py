@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +18,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from baselines.args import TrainArgs  # noqa: E402
+from baselines.args import BC_LEARNING_RATES, TrainArgs  # noqa: E402
 from baselines.config import load_hyperparams  # noqa: E402
-from baselines.demonstrations import behaviour_clone, demonstration_pairs  # noqa: E402
-from baselines.factories import build_model, make_vec_env  # noqa: E402
+from baselines.demonstrations import demonstration_pairs, fit_new_model  # noqa: E402
 from rl_envs.mario.states import shipped  # noqa: E402
 
 ENV = "RLEnvs/Mario-v0"
@@ -32,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--state", default="dqn", help="the Mario state design (default: %(default)s)")
     parser.add_argument("--algo", default="dqn", choices=["ppo", "a2c", "dqn"])
-    parser.add_argument("--lr", type=float, nargs="+", default=[1e-3], help="learning rates to try")
+    parser.add_argument("--lr", type=float, nargs="+", help="learning rates to try (default: the algorithm's --bc-lr default)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--epochs", type=int, default=TrainArgs.bc_epochs)
     parser.add_argument("--stage", default="1-1")
@@ -43,17 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     observations, actions = demonstration_pairs(ENV, kwargs, params, str(shipped(args.stage)))
     print(f"{args.algo} on state={args.state}: {len(actions)} pairs of {args.stage}, most frequent action's share "
           f"{np.bincount(actions).max() / len(actions):.3f}", flush=True)
-    for lr in args.lr:
+    for lr in args.lr or [BC_LEARNING_RATES[args.algo]]:
         for seed in args.seeds:
-            venv = make_vec_env(ENV, kwargs, {**params, "vec_env": "dummy"}, 1, seed=seed)
-            try:
-                start = time.perf_counter()
-                fitted = behaviour_clone(build_model(args.algo, params, venv, seed, "cpu"), observations, actions,
-                                         args.epochs, learning_rate=lr, seed=seed)
-            finally:
-                venv.close()
+            fitted = fit_new_model(args.algo, ENV, kwargs, params, (observations, actions), args.epochs, lr, seed)
             print(f"lr {lr:g} seed {seed}: greedy accuracy {fitted['greedy_accuracy']:.3f}, loss "
-                  f"{fitted['loss_after']:.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
+                  f"{fitted['loss_after']:.3f} ({fitted['seconds']:.0f} s)", flush=True)
     return 0
 
 

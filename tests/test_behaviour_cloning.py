@@ -13,8 +13,7 @@ import torch
 from baselines.args import BC_LEARNING_RATES, TrainArgs
 from baselines.callbacks import KeepCloning
 from baselines.config import ConfigError, load_hyperparams
-from baselines.demonstrations import DQFD_MARGIN, behaviour_clone, demonstration_pairs, imitation_loss
-from baselines.factories import build_model, make_vec_env
+from baselines.demonstrations import DQFD_MARGIN, demonstration_pairs, fit_new_model, imitation_loss
 from baselines.rundir import RunDir
 from baselines.train import resume_args, run_hyperparams, train
 from rl_envs.mario.states import Demonstration, load, save, shipped
@@ -142,10 +141,6 @@ def test_the_fit_reaches_the_demonstration_on_every_seed(algo):
     observations, actions = demonstration_pairs("RLEnvs/Mario-v0", tiles, params, str(shipped("1-1")))
     majority = np.bincount(actions).max() / len(actions)
     for seed in range(5):
-        venv = make_vec_env("RLEnvs/Mario-v0", tiles, {**params, "vec_env": "dummy"}, 1, seed=seed)
-        try:
-            fitted = behaviour_clone(build_model(algo, params, venv, seed, "cpu"), observations, actions,
-                                     TrainArgs.bc_epochs // 2, learning_rate=BC_LEARNING_RATES[algo], seed=seed)
-        finally:
-            venv.close()
+        fitted = fit_new_model(algo, "RLEnvs/Mario-v0", tiles, params, (observations, actions), TrainArgs.bc_epochs // 2,
+                               BC_LEARNING_RATES[algo], seed)
         assert fitted["greedy_accuracy"] >= 0.95 > majority, (seed, fitted)
