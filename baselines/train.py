@@ -129,6 +129,29 @@ def resume_args(run_dir: Path, total_timesteps: int | None = None, torch_threads
     return args
 
 
+# What a resumed session may set; every other option comes from the run's config.json.
+RESUME_OPTIONS = ("total_timesteps", "torch_threads", "max_minutes", "progress_bar", "device")
+
+
+def resume_command_args(command: TrainCommand) -> TrainArgs:
+    """``train --resume RUN_DIR``: the run's recorded arguments, with this session's
+    :data:`RESUME_OPTIONS` from ``command``; any other option given is refused, since the run
+    would silently ignore it."""
+    defaults = TrainArgs()
+    ignored = [f.name for f in dataclasses.fields(TrainArgs)
+               if f.name not in RESUME_OPTIONS and getattr(command, f.name) != getattr(defaults, f.name)]
+    if ignored:
+        given = ", ".join("--" + name.replace("_", "-") for name in ignored)
+        valid = ", ".join("--" + name.replace("_", "-") for name in RESUME_OPTIONS)
+        raise ConfigError(f"--resume: {given} cannot change on a resumed run (its {CONFIG} gives them); "
+                          f"with --resume give only {valid}")
+    args = resume_args(Path(command.resume), command.total_timesteps, command.torch_threads)
+    args.max_minutes = command.max_minutes
+    args.progress_bar = command.progress_bar
+    args.device = command.device
+    return args
+
+
 def check_checkpoint(checkpoint: dict[str, Any], args: TrainArgs, model: Any) -> None:
     """A checkpoint from this run's algorithm, with the replay buffer the run saves."""
     manifest = checkpoint["dir"] / CHECKPOINT_INFO
@@ -337,8 +360,7 @@ def run(command: TrainCommand) -> int:
     """``rl-envs-baselines train``: a new run, or ``--resume RUN_DIR``."""
     try:
         if command.resume:
-            train(resume_args(Path(command.resume), command.total_timesteps, command.torch_threads),
-                  Path(command.resume))
+            train(resume_command_args(command), Path(command.resume))
         else:
             train(command.train_args())
     except (ConfigError, CheckpointError, ValueError, TypeError) as error:

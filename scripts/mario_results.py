@@ -93,7 +93,8 @@ def train(root: Path, name: str, seed: int, minutes: float) -> None:
         state = RunDir(run).load_state()
         if state is not None and state["timesteps"] >= STEPS:
             return
-        command = [".venv/bin/python", "-m", "baselines.train", "--resume", str(run), "--no-progress-bar"]
+        command = [".venv/bin/python", "-m", "baselines.train", "--resume", str(run), "--no-progress-bar",
+                   "--max-minutes", str(minutes), "--torch-threads", "1"]
     subprocess.run([sys.executable, *command[1:]], check=True, cwd=ROOT)
 
 

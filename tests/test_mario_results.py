@@ -106,7 +106,8 @@ def test_training_resumes_short_runs_and_leaves_finished_ones(script, tmp_path, 
     run.mkdir()
     (run / "config.json").write_text("{}")
     script.train(tmp_path, "ppo_tiles", 0, 30)
-    assert calls[-1] == ["-m", "baselines.train", "--resume", str(run), "--no-progress-bar"]
+    assert calls[-1] == ["-m", "baselines.train", "--resume", str(run), "--no-progress-bar", "--max-minutes", "30",
+                         "--torch-threads", "1"]
     (run / "state.json").write_text(json.dumps({"timesteps": script.STEPS, "wall_seconds": 1.0}))
     calls.clear()
     script.train(tmp_path, "ppo_tiles", 0, 30)

@@ -176,6 +176,20 @@ def test_resume_keeps_an_unreadable_checkpoint_aside_instead_of_overwriting_it(t
     assert (aside[0] / "checkpoint.json").read_text() == "{not json"
 
 
+def test_resume_refuses_an_option_it_would_ignore_and_honours_the_session_ones(tmp_path, capsys):
+    run = tmp_path / "run"
+    train(tiny_args(run, "ppo", total=128))
+    before = snapshot(run)
+    assert train_main(["--resume", str(run), "--seed", "3", "--total-timesteps", "256"]) == 2
+    error = capsys.readouterr().err
+    assert "--seed cannot change on a resumed run" in error and "--max-minutes" in error
+    assert snapshot(run) == before
+    # --max-minutes and --no-progress-bar belong to the session: this one stops at its first step.
+    assert train_main(["--resume", str(run), "--total-timesteps", "100000", "--max-minutes", "0.0001",
+                       "--no-progress-bar"]) == 0
+    assert json.loads((run / "state.json").read_text())["timesteps"] < 1000
+
+
 # --- shipped agents -----------------------------------------------------------------------------
 @pytest.mark.parametrize("agent", sorted(p.name for p in (ROOT / "agents").iterdir()))
 def test_evaluating_a_shipped_agent_is_refused_and_leaves_agents_unchanged(agent, capsys):
