@@ -23,6 +23,10 @@ class TrainArgs:
     env: str = field(default="RLEnvs/CartPole-v0", metadata={"help": "a registered RLEnvs/* id"})
     env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={"help": "environment option",
                                                                        "flag": "--env-kwarg"})
+    per_env: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "an environment option whose value differs between the env copies: KEY=V1,V2,... gives copy i "
+                "the value i mod their count, e.g. --per-env stage=1-1,1-2,1-4 with --n-envs 6 (evaluation takes "
+                "--env-kwarg)", "flag": "--per-env"})
     overrides: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "hyperparameter override, e.g. --set frame_stack=1 --set learning_rate=0.0003", "flag": "--set"})
     total_timesteps: int | None = field(default=None, metadata={

@@ -5,6 +5,7 @@ Pure functions, so the tests call them directly.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import math
 from pathlib import Path
@@ -248,3 +249,28 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
         except ValueError as error:
             raise ConfigError(str(error)) from error
     return kwargs
+
+
+def comma_values(flag: str, key: str, raw: Any) -> list[Any]:
+    """``flag key=a,b``'s values: parsed as Python literals where they are (``True``, ``4``), else
+    strings; none empty, none twice.
+
+    >>> comma_values("--per-env", "stage", "1-1,1-2")
+    ['1-1', '1-2']
+    >>> comma_values("--vary", "markov", (True, False))
+    [True, False]
+    """
+    parts = list(raw) if isinstance(raw, (tuple, list)) else str(raw).split(",") if isinstance(raw, str) else [raw]
+    values = []
+    for part in parts:
+        if isinstance(part, str):
+            try:
+                part = ast.literal_eval(part.strip())
+            except (ValueError, SyntaxError):
+                part = part.strip()
+        values.append(part)
+    if not values or any(v == "" for v in values):
+        raise ConfigError(f"{flag} {key}= needs values separated by commas, e.g. {flag} {key}=a,b")
+    if len(set(map(repr, values))) != len(values):
+        raise ConfigError(f"{flag} {key} lists a value twice: {values}")
+    return values

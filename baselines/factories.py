@@ -51,13 +51,43 @@ def evaluation_kwargs(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]
     return {key: value for key, value in env_kwargs.items() if key not in dropped}
 
 
+def copy_kwargs(env_kwargs: dict[str, Any], per_env: dict[str, list[Any]], n_envs: int) -> list[dict[str, Any]]:
+    """Each env copy's options: ``env_kwargs`` and, for every ``per_env`` key, value ``i mod count``
+    for copy ``i``. Every value must reach a copy, and a key is given one way only.
+
+    >>> copy_kwargs({"state": "tiles"}, {"stage": ["1-1", "1-2"]}, 3)
+    [{'state': 'tiles', 'stage': '1-1'}, {'state': 'tiles', 'stage': '1-2'}, {'state': 'tiles', 'stage': '1-1'}]
+    """
+    for key, values in per_env.items():
+        if key in env_kwargs:
+            raise ConfigError(f"--per-env {key} and --env-kwarg {key} both give {key}; give it one way")
+        if len(values) > n_envs:
+            raise ConfigError(f"--per-env {key} has {len(values)} values but the run has {n_envs} env copies, so "
+                              f"{len(values) - n_envs} would never be played; give --n-envs {len(values)} or more")
+    return [{**env_kwargs, **{key: values[i % len(values)] for key, values in per_env.items()}} for i in range(n_envs)]
+
+
+def _monitored(make: Any, wrapper: Any, action_seed: int) -> gym.Env:
+    """One copy as SB3's ``make_vec_env`` builds it: Monitor, then the wrapper, its action space seeded."""
+    from stable_baselines3.common.monitor import Monitor
+
+    env = Monitor(make())
+    env = wrapper(env) if wrapper is not None else env
+    env.action_space.seed(action_seed)
+    return env
+
+
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any], n_envs: int, seed: int,
-                 render_mode: str | None = None, training: bool = False, evaluation: bool = False) -> Any:
+                 render_mode: str | None = None, training: bool = False, evaluation: bool = False,
+                 per_env: dict[str, list[Any]] | None = None) -> Any:
     """SB3 VecEnv of ``n_envs`` Monitor-wrapped envs, frame-stacked as the hyperparameters say.
 
     ``training``: apply ``reward_scale`` (outside the Monitor, so logged returns are the env's own).
     ``evaluation``: end episodes that stall, as the registry's ``evaluation_stall_limit`` says
     (Mario: 1,000 steps without a new furthest x).
+    ``per_env``: options that differ between the copies (:func:`copy_kwargs`); SB3's
+    ``make_vec_env`` gives every copy the same options, so these copies are built here the way it
+    builds them.
     """
     from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecFrameStack
@@ -65,12 +95,18 @@ def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any]
     vec_cls = {"subproc": SubprocVecEnv, "local_workers": LocalAndWorkersVecEnv}.get(params.get("vec_env"), DummyVecEnv)
     vec_cls = vec_cls if n_envs > 1 else DummyVecEnv
     stall = registry.entry(env_id).evaluation_stall_limit if evaluation else None
-    make = partial(make_env, env_id, env_kwargs, render_mode, stall)
     wrapper = None
     scale = float(params.get("reward_scale", 1.0))
     if training and scale != 1.0:
         wrapper = partial(gym.wrappers.TransformReward, func=partial(scale_reward, scale=scale))
-    venv = sb3_make_vec_env(make, n_envs=n_envs, seed=seed, vec_env_cls=vec_cls, wrapper_class=wrapper)
+    if per_env:
+        copies = [partial(_monitored, partial(make_env, env_id, kwargs, render_mode, stall), wrapper, seed + rank)
+                  for rank, kwargs in enumerate(copy_kwargs(env_kwargs, per_env, n_envs))]
+        venv = vec_cls(copies)
+        venv.seed(seed)
+    else:
+        make = partial(make_env, env_id, env_kwargs, render_mode, stall)
+        venv = sb3_make_vec_env(make, n_envs=n_envs, seed=seed, vec_env_cls=vec_cls, wrapper_class=wrapper)
     if int(params.get("frame_stack") or 1) > 1:
         venv = VecFrameStack(venv, n_stack=int(params["frame_stack"]))
     return venv

@@ -39,12 +39,14 @@ from baselines.config import (
     ConfigError,
     algo_class,
     check_hyperparams,
+    comma_values,
     eval_deterministic,
     load_hyperparams,
 )
 from baselines.demonstrations import Cloner, behaviour_clone, demonstration_pairs
 from baselines.factories import (
     build_model,
+    copy_kwargs,
     env_description,
     evaluation_kwargs,
     machine,
@@ -99,6 +101,7 @@ def check_args(args: TrainArgs) -> None:
     check_number("bc_idle", args.bc_idle, low=0, high=1000, integer=True)
     if args.torch_threads is not None:
         check_number("torch_threads", args.torch_threads, low=1, integer=True)
+    args.per_env = {key: comma_values("--per-env", key, raw) for key, raw in args.per_env.items()}
     if args.bc_keep and args.bc_demo is None:
         raise ConfigError("--bc-keep keeps fitting the --bc-demo demonstration during RL; give --bc-demo too")
     if args.bc_demo is not None and args.algo not in ("ppo", "dqn", "a2c"):
@@ -116,6 +119,22 @@ def check_budget(args: TrainArgs, params: dict[str, Any]) -> tuple[int, int]:
     n_envs = check_number("n_envs", args.n_envs if args.n_envs is not None else int(params.get("n_envs", 1)),
                           low=1, integer=True)
     return total, n_envs
+
+
+def check_env_copies(args: TrainArgs, n_envs: int) -> None:
+    """Make one env of each distinct option set the copies get: a bad option fails with the env's
+    own message, and copies whose spaces differ (``--per-env state=ram,tiles``) are refused."""
+    first = None
+    for kwargs in {repr(k): k for k in copy_kwargs(args.env_kwargs, args.per_env, n_envs)}.values():
+        env = make_env(args.env, kwargs)
+        spaces = (env.observation_space, env.action_space)
+        env.close()
+        if first is None:
+            first = kwargs, spaces
+        elif spaces != first[1]:
+            raise ConfigError(f"--per-env: the env copies must share their observation and action spaces, but "
+                              f"{env_description(args.env, first[0])} has {first[1]} and "
+                              f"{env_description(args.env, kwargs)} has {spaces}")
 
 
 def resume_args(run_dir: Path, total_timesteps: int | None = None, torch_threads: int | None = None) -> TrainArgs:
@@ -212,7 +231,7 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
         params = run_hyperparams(args)
     total, n_envs = check_budget(args, params)
     device = resolve_device(args.device)
-    make_env(args.env, args.env_kwargs).close()  # bad env options fail here, with their own message
+    check_env_copies(args, n_envs)  # bad env options fail here, with their own message
     if resume is None:
         if run_dir.has_config():
             raise ConfigError(f"{run_dir} already holds a run; use --resume {run_dir} to continue it")
@@ -233,7 +252,7 @@ def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int,
               f"(--total-timesteps N continues it to N steps)")
         return run_dir.path
     checkpoint = run_dir.latest_checkpoint() if resuming else None
-    venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed, training=True)
+    venv = make_vec_env(args.env, args.env_kwargs, params, n_envs, args.seed, training=True, per_env=args.per_env)
     model = build_model(args.algo, params, venv, args.seed, device, env_description(args.env, args.env_kwargs))
     if checkpoint is not None:
         model = restore(model, checkpoint, args, venv, device, run_dir, total)

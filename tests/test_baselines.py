@@ -12,6 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rl_envs
@@ -463,3 +464,25 @@ def test_torch_threads_caps_the_run_and_a_resume_may_change_it(tmp_path):
         assert resume_args(run_dir, 256).torch_threads == 1 and resume_args(run_dir, 256, 3).torch_threads == 3
     finally:
         torch.set_num_threads(before)
+
+
+def test_per_env_options_reach_their_copies_and_a_resumed_run_keeps_them(tmp_path):
+    from baselines.factories import make_vec_env
+    from baselines.train import main as train_main
+
+    venv = make_vec_env("RLEnvs/CartPole-v0", {}, {}, 3, seed=0, per_env={"reward": ["alive", "failure"]})
+    assert [env.unwrapped.spec.kwargs["reward"] for env in venv.envs] == ["alive", "failure", "alive"]
+    venv.reset()
+    at_the_fall = [None] * 3  # pushing left ends an episode: alive pays +1 at the falling step, failure -1
+    for _ in range(60):
+        _, rewards, dones, _ = venv.step(np.zeros(3, dtype=int))
+        for i in np.flatnonzero(dones):
+            at_the_fall[i] = at_the_fall[i] if at_the_fall[i] is not None else float(rewards[i])
+    assert at_the_fall == [1.0, -1.0, 1.0]
+    run = tmp_path / "run"
+    assert train_main(["--n-envs", "2", "--total-timesteps", "128", "--checkpoint-freq", "64", "--eval-freq", "0",
+                       "--set", "n_steps=64", "--set", "batch_size=64", "--run-dir", str(run), "--no-progress-bar",
+                       "--per-env", "reward=alive,failure"]) == 0
+    assert json.loads((run / "config.json").read_text())["args"]["per_env"] == {"reward": ["alive", "failure"]}
+    assert train_main(["--resume", str(run), "--total-timesteps", "256", "--no-progress-bar"]) == 0
+    assert json.loads((run / "state.json").read_text())["timesteps"] == 256

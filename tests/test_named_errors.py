@@ -190,6 +190,21 @@ def test_resume_refuses_an_option_it_would_ignore_and_honours_the_session_ones(t
     assert json.loads((run / "state.json").read_text())["timesteps"] < 1000
 
 
+@pytest.mark.parametrize("flags, message", [
+    (["--per-env", "reward=alive,failure,alive"], "lists a value twice"),
+    (["--per-env", "reward=alive,failure", "--n-envs", "1"], "give --n-envs 2 or more"),
+    (["--per-env", "reward=alive,failure", "--env-kwarg", "reward=alive"], "give it one way"),
+    (["--per-env", "markov=True,False"], "must share their observation and action spaces"),
+    (["--per-env", "reward=alive,tip"], "reward"),
+])
+def test_per_env_options_are_checked_before_anything_is_written(tmp_path, capsys, flags, message):
+    run = tmp_path / "run"
+    argv = ["--algo", "ppo", "--n-envs", "2", "--total-timesteps", "128", "--run-dir", str(run), *flags]
+    assert train_main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not run.exists()
+
+
 # --- shipped agents -----------------------------------------------------------------------------
 @pytest.mark.parametrize("agent", sorted(p.name for p in (ROOT / "agents").iterdir()))
 def test_evaluating_a_shipped_agent_is_refused_and_leaves_agents_unchanged(agent, capsys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import itertools
 import json
 import os
@@ -12,7 +11,7 @@ from typing import Any
 
 from baselines.args import CompareArgs, TrainArgs
 from baselines.checkpoint import atomic_write_json
-from baselines.config import ALGOS, ConfigError
+from baselines.config import ALGOS, ConfigError, comma_values
 from baselines.factories import cpu_threads, make_env, resolve_device
 from baselines.train import run_hyperparams
 from rl_envs.extras import MissingExtraError, require
@@ -50,20 +49,7 @@ def envs_with_designs() -> list[str]:
 
 def axis_values(key: str, raw: Any) -> list[Any]:
     """``--vary key=a,b``'s values: parsed as Python literals where they are (``True``, ``4``), else strings."""
-    parts = list(raw) if isinstance(raw, (tuple, list)) else str(raw).split(",") if isinstance(raw, str) else [raw]
-    values = []
-    for part in parts:
-        if isinstance(part, str):
-            try:
-                part = ast.literal_eval(part.strip())
-            except (ValueError, SyntaxError):
-                part = part.strip()
-        values.append(part)
-    if not values or any(v == "" for v in values):
-        raise ConfigError(f"--vary {key}= needs values separated by commas, e.g. --vary {key}=a,b")
-    if len(set(map(repr, values))) != len(values):
-        raise ConfigError(f"--vary {key} lists a value twice: {values}")
-    return values
+    return comma_values("--vary", key, raw)
 
 
 def axes(args: CompareArgs) -> list[tuple[str, list[Any]]]:
