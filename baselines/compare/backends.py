@@ -149,6 +149,13 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def run_on_ray_node(spec: dict[str, Any]) -> dict[str, Any]:
+    """:func:`run_one` as a Ray task, its result naming the Ray node that ran it."""
+    import ray  # the 'ray' extra, only for this backend
+
+    return {**run_one(spec), "ray_node": ray.get_runtime_context().get_node_id()}
+
+
 def run_ray(specs: list[RunSpec], workers: int, address: str | None, dashboard: Dashboard) -> list[dict[str, Any]]:
     """Each run as a Ray task (one CPU each). Without ``address`` a local Ray instance with
     ``workers`` CPUs is started (and stopped at the end); with one, the cluster's CPUs decide."""
@@ -156,9 +163,10 @@ def run_ray(specs: list[RunSpec], workers: int, address: str | None, dashboard: 
 
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
+        # "local": a new instance, never a cluster that `ray start` left running on this machine
+        ray.init(address=address or "local", num_cpus=None if address else workers, include_dashboard=False,
                  log_to_driver=False, logging_level="ERROR", configure_logging=True)
-    task = ray.remote(num_cpus=1, max_retries=0)(run_one)
+    task = ray.remote(num_cpus=1, max_retries=0)(run_on_ray_node)
     pending = {}
     results: dict[str, dict[str, Any]] = {}
     try:

@@ -90,6 +90,7 @@ def rows(results: list[dict[str, Any]], designs: list[str]) -> list[dict[str, An
         for name, value in r.get("task", {}).items():
             row[f"task/{name}"] = value
         row["resumed_from"] = r.get("resumed_from")
+        row["host"], row["ray_node"] = r.get("host"), r.get("ray_node")
         row["error"] = r.get("error", "")
         table.append(row)
     return table

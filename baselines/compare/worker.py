@@ -17,6 +17,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -77,7 +78,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
             "resumed_from": resumed_from, "metric": metric, "metric_value": metric_value(evaluation, metric),
             "return_mean": evaluation["return_mean"], "return_std": evaluation["return_std"],
             "design_returns": evaluation.get("design_returns", {}), "task": evaluation.get("task", {}),
-            "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"), "host": socket.gethostname(),
         }
         atomic_write_json(run / RESULT, result)
     return result
