@@ -65,8 +65,8 @@ class TrainCommand(TrainArgs):
 
     resume: str | None = field(default=None, metadata={
         "metavar": "RUN_DIR", "help": f"continue the run in this directory from its latest checkpoint (its {CONFIG} gives every "
-                "other option but --total-timesteps, which may extend it, and this session's --torch-threads, "
-                "--max-minutes, --no-progress-bar and --device)"})
+                "other option but --total-timesteps, which may extend it, and the resumed process's own "
+                "--torch-threads, --max-minutes, --no-progress-bar and --device)"})
 
     def train_args(self) -> TrainArgs:
         return TrainArgs(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TrainArgs)})

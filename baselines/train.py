@@ -148,23 +148,25 @@ def resume_args(run_dir: Path, total_timesteps: int | None = None, torch_threads
     return args
 
 
-# What a resumed session may set; every other option comes from the run's config.json.
+# What a resumed process may set; every other option comes from the run's config.json.
 RESUME_OPTIONS = ("total_timesteps", "torch_threads", "max_minutes", "progress_bar", "device")
 
 
 def resume_command_args(command: TrainCommand) -> TrainArgs:
-    """``train --resume RUN_DIR``: the run's recorded arguments, with this session's
-    :data:`RESUME_OPTIONS` from ``command``; any other option given is refused, since the run
-    would silently ignore it."""
+    """``train --resume RUN_DIR``: the run's recorded arguments, with the resumed process's
+    :data:`RESUME_OPTIONS` from ``command``. Another option given with a value other than the
+    recorded one is refused, since the run would silently ignore it; given with the recorded
+    value (the run's own command repeated with ``--resume``) it is accepted."""
+    args = resume_args(Path(command.resume), command.total_timesteps, command.torch_threads)
     defaults = TrainArgs()
     ignored = [f.name for f in dataclasses.fields(TrainArgs)
-               if f.name not in RESUME_OPTIONS and getattr(command, f.name) != getattr(defaults, f.name)]
+               if f.name not in RESUME_OPTIONS and getattr(command, f.name) != getattr(defaults, f.name)
+               and getattr(command, f.name) != getattr(args, f.name)]
     if ignored:
         given = ", ".join("--" + name.replace("_", "-") for name in ignored)
         valid = ", ".join("--" + name.replace("_", "-") for name in RESUME_OPTIONS)
-        raise ConfigError(f"--resume: {given} cannot change on a resumed run (its {CONFIG} gives them); "
-                          f"with --resume give only {valid}")
-    args = resume_args(Path(command.resume), command.total_timesteps, command.torch_threads)
+        raise ConfigError(f"--resume: {given} differ from the run's {CONFIG}, and a resumed run keeps its "
+                          f"recorded options; with --resume change only {valid}")
     args.max_minutes = command.max_minutes
     args.progress_bar = command.progress_bar
     args.device = command.device

@@ -176,13 +176,19 @@ def test_resume_keeps_an_unreadable_checkpoint_aside_instead_of_overwriting_it(t
     assert (aside[0] / "checkpoint.json").read_text() == "{not json"
 
 
-def test_resume_refuses_an_option_it_would_ignore_and_honours_the_session_ones(tmp_path, capsys):
+def test_resume_refuses_an_option_it_would_ignore_and_honours_the_process_ones(tmp_path, capsys):
     run = tmp_path / "run"
     train(tiny_args(run, "ppo", total=128))
     before = snapshot(run)
     assert train_main(["--resume", str(run), "--seed", "3", "--total-timesteps", "256"]) == 2
     error = capsys.readouterr().err
-    assert "--seed cannot change on a resumed run" in error and "--max-minutes" in error
+    assert "--seed differ from the run's config.json" in error and "--max-minutes" in error
+    assert snapshot(run) == before
+    # The run's own option repeated with its recorded value is no change: a finished run says so.
+    recorded = json.loads((run / "config.json").read_text())["args"]
+    assert recorded["eval_freq"] != 10000
+    assert train_main(["--resume", str(run), "--eval-freq", str(recorded["eval_freq"])]) == 0
+    assert "complete" in capsys.readouterr().out
     assert snapshot(run) == before
     # --max-minutes and --no-progress-bar belong to the session: this one stops at its first step.
     assert train_main(["--resume", str(run), "--total-timesteps", "100000", "--max-minutes", "0.0001",
