@@ -101,8 +101,9 @@ def train(root: Path, name: str, seed: int, minutes: float) -> None:
 # --- frames an agent cost -----------------------------------------------------------------------
 def frames_cost(config: dict[str, Any], steps: int) -> dict[str, int]:
     """Emulator frames: the RL steps' (steps x frame skip; an episode's last step may emulate
-    fewer), the demonstration's replays (once per env for its start states, once per idle start
-    for behaviour cloning) and the planner's search that found it (expansions x held frames)."""
+    fewer), the demonstrations' replays (once per env copy for its start states, of the copy's
+    own stage under ``--per-env stage=...``; once per idle start for behaviour cloning) and the
+    planner's searches that found them (expansions x held frames, once per stage)."""
     import gymnasium as gym
 
     from baselines.factories import evaluation_kwargs
@@ -113,13 +114,18 @@ def frames_cost(config: dict[str, Any], steps: int) -> dict[str, int]:
     env = gym.make(args["env"], **evaluation_kwargs(args["env"], kwargs))
     skip, stage = env.unwrapped.frame_skip, env.unwrapped.stage
     env.close()
-    replays = (config["n_envs"] if kwargs.get("start") == "demo" else 0)
-    replays += (args.get("bc_idle", 0) + 1) if args.get("bc_demo") else 0
+    per_env = args.get("per_env", {}).get("stage") or [stage]
+    replays = {}  # stage -> replays of its demonstration
+    if kwargs.get("start") == "demo":
+        for i in range(config["n_envs"]):
+            replays[per_env[i % len(per_env)]] = replays.get(per_env[i % len(per_env)], 0) + 1
+    if args.get("bc_demo"):
+        replays[stage] = replays.get(stage, 0) + args.get("bc_idle", 0) + 1
     demo_frames = planner_frames = 0
-    if replays:
-        _, demo = read(kwargs.get("demo"), stage)
-        demo_frames = replays * len(demo.frames)
-        planner_frames = int(demo.meta.get("expansions", 0)) * int(demo.meta.get("hold", 0))
+    for played, count in replays.items():
+        _, demo = read(kwargs.get("demo") if played == stage else None, played)
+        demo_frames += count * len(demo.frames)
+        planner_frames += int(demo.meta.get("expansions", 0)) * int(demo.meta.get("hold", 0))
     return {"rl": steps * skip, "demonstration": demo_frames, "planner": planner_frames,
             "total": steps * skip + demo_frames + planner_frames}
 

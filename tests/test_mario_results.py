@@ -125,3 +125,14 @@ def test_frames_count_the_rl_steps_the_demonstration_replays_and_the_planner(scr
     assert frames["total"] == frames["rl"] + frames["demonstration"] + frames["planner"]
     assert script.frames_cost({**config, "args": {**config["args"], "env_kwargs": {"state": "ram"}}}, 10) == \
         {"rl": 10, "demonstration": 0, "planner": 0, "total": 10}
+
+
+def test_frames_of_env_copies_on_several_stages_count_each_copys_own_demonstration(script):
+    demos = Path(__file__).resolve().parents[1] / "rl_envs/mario/demos"
+    config = {"args": {"env": "RLEnvs/Mario-v0", "env_kwargs": {"state": "tiles", "start": "demo"},
+                       "per_env": {"stage": ["1-1", "1-2"]}, "bc_demo": None, "bc_idle": 0}, "n_envs": 3}
+    frames = script.frames_cost(config, 1000)
+    one, two = (json.loads((demos / f"{stage}.json").read_text()) for stage in ("1-1", "1-2"))
+    assert len(one["frames"]) != len(two["frames"])
+    assert frames["demonstration"] == 2 * len(one["frames"]) + len(two["frames"])  # copies 0, 2 play 1-1
+    assert frames["planner"] == sum(d["meta"]["expansions"] * d["meta"]["hold"] for d in (one, two))
