@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from baselines.rundir import CONFIG, RunDir  # noqa: E402
+from baselines.rundir import CONFIG, STATE, RunDir  # noqa: E402
 from rl_envs.mario.states import DEMOS  # noqa: E402
 from scripts.mario_results import (  # noqa: E402
     EPISODES,
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.evaluate:
         run = run_dir(args.runs, args.seed)
         if RunDir(run).load_state() is None:
-            raise SystemExit(f"{run}: not finished (no state.json); train it first (--train)")
+            raise SystemExit(f"{run}: not finished (no {STATE}); train it first (--train)")
         print(f"wrote {summarize(run, args.seed, args.episodes)}")
     text = page(ROOT / RESULTS)
     if text is None:
