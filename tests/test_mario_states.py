@@ -181,3 +181,21 @@ def test_a_reverse_curriculum_starts_at_the_flag_and_moves_back_as_the_flag_is_r
     with pytest.raises(ValueError, match="demo_schedule must be one of 'uniform', 'reverse'"):
         gym.make("RLEnvs/Mario-v0", start="demo", demo_schedule="forward")
     env.close()
+
+
+def test_the_search_finds_the_same_demonstration_on_two_workers(capsys):
+    """Each depth's expansions split between two emulator processes, merged in the one-process
+    order: the same frames and expansions, whatever the number of workers."""
+    one = search("1-1", max_expansions=600, progress=None)
+    two = search("1-1", max_expansions=600, progress=None, workers=2)
+    assert one.frames == two.frames and len(one.frames) > 60
+    assert one.meta["expansions"] == two.meta["expansions"] >= 600
+    assert one.meta["furthest_x"] == two.meta["furthest_x"] > 100
+    # one process plays each expansion once; two also rebuild the kept children the other found
+    assert one.meta["emulator_frames"] == one.meta["expansions"] * one.meta["hold"]
+    assert two.meta["emulator_frames"] > one.meta["emulator_frames"]
+    assert not play_through(two).get("flag_get")
+    for flag, name in (("--workers", "workers"), ("--max-expansions", "max_expansions")):
+        with pytest.raises(SystemExit) as exit_:
+            cli_main(["mario-search", flag, "0"])
+        assert exit_.value.code == 2 and f"{name} must be in [1, inf), got 0" in capsys.readouterr().err

@@ -20,4 +20,8 @@ class SearchArgs:
     actions: str | None = field(default=None, metadata={
         "help": "press only this action design's combinations (e.g. simple, so that the demonstration "
                 "can be cloned by a policy over that design); default: right, jumps, runs, left"})
+    workers: int = field(default=1, metadata={
+        "help": "processes expanding each depth, one emulator each, >= 1 (the demonstration does not depend on it)"})
+    max_expansions: int | None = field(default=None, metadata={
+        "help": "stop after this many expansions, >= 1 (a budget that does not depend on the machine's speed)"})
     out: str | None = field(default=None, metadata={"help": "file to write (default: mario_demo_{stage}.json)"})

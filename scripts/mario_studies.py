@@ -1,0 +1,185 @@
+"""The lectures' Mario design questions, each answered by a comparison under the Mario protocol.
+
+A study is one ``rl-envs-baselines compare`` on World 1-1 (sticky actions 0.25 in training, the
+demonstration used only as start states, 3 seeds per design, one budget of agent steps per run),
+whose every run is then evaluated as every Mario result is (:mod:`scripts.mario_results`): from
+the stage's start, 100 episodes greedy and 100 sampled under sticky actions 0.25, the
+deterministic greedy episode, the agreement of the greedy actions with the demonstration, and
+every emulator frame the run cost, beside the demonstration's actions replayed blind.
+
+``.venv/bin/python scripts/mario_studies.py [--run STUDY] [--evaluate STUDY]``:
+
+- ``--run``: runs (or resumes: ``compare`` skips finished runs) the study's comparison into
+  ``~/runs/study_{study}_1-1`` (outside the work tree);
+- ``--evaluate``: evaluates every finished run of it into ``results/mario/studies/{study}/``;
+- always: ``docs/mario_studies.md`` from the committed files only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from baselines.compare.worker import finished  # noqa: E402
+from baselines.rundir import EVAL, RunDir  # noqa: E402
+from scripts.mario_results import EPISODES, EVALS, RESULTS, RUNS, STAGE, STICKY, cell, millions, summarize  # noqa: E402
+
+PAGE = Path("docs") / "mario_studies.md"
+SEEDS = 3
+COMMON = ["--env", "RLEnvs/Mario-v0", "--algo", "ppo", "--seeds", str(SEEDS), "--env-kwarg", "state=tiles",
+          "--env-kwarg", f"sticky_actions={STICKY}", "--env-kwarg", "start=demo", "--set", "n_envs=8",
+          "--set", "vec_env=dummy", "--eval-episodes", str(EPISODES)]
+# study -> (question, the comparison's own options, agent steps per run)
+STUDIES: dict[str, tuple[str, list[str], int]] = {
+    "reward": ("Which reward: 1 for beating the level (`clear`), the game's score (`score`), their sum "
+               "(`clear_plus_score`), or the library's progress to the right (`progress`)?",
+               ["--designs", "clear,score,clear_plus_score,progress"], 80_000),
+    "actions": ("Which action design: one button at a time (`buttons`), any combination ({0,1}^6, "
+                "`multibinary`), direction x jump/run (`factored`), or the library's seven combinations (`simple`)?",
+                ["--designs", "progress", "--vary", "actions=buttons,multibinary,factored,simple"], 80_000),
+}
+
+
+def out_dir(root: Path, study: str) -> Path:
+    return root / f"study_{study}_{STAGE}"
+
+
+def command(root: Path, study: str) -> list[str]:
+    _, options, steps = STUDIES[study]
+    return [".venv/bin/python", "-m", "baselines.compare.cli", *COMMON, *options, "--total-timesteps", str(steps),
+            "--out", str(out_dir(root, study))]
+
+
+def run(root: Path, study: str) -> None:
+    subprocess.run([sys.executable, *command(root, study)[1:]], check=True, cwd=ROOT)
+
+
+def reuse_comparison_evaluation(run_dir: Path) -> None:
+    """The comparison's own evaluation is the sampled one under sticky actions (Mario's PPO
+    evaluates sampled; the run trained with sticky actions): keep it under that name rather than
+    play the same 100 episodes again."""
+    path, name = run_dir / EVAL, "eval_sticky_sampled.json"
+    if not path.exists() or (run_dir / name).exists():
+        return
+    result = json.loads(path.read_text())
+    kwargs, _ = EVALS[name]
+    same = (result.get("episodes") == kwargs["episodes"] and result.get("deterministic") is False
+            and result.get("env_kwargs", {}).get("sticky_actions") == STICKY and result.get("seed") == 1_000_000)
+    if same:
+        shutil.copyfile(path, run_dir / name)
+
+
+def evaluate_study(root: Path, study: str) -> list[Path]:
+    out = out_dir(root, study)
+    written = []
+    for run_dir in sorted((out / "runs").glob("*__seed*")):
+        result = finished(run_dir)
+        if result is None or RunDir(run_dir).load_state() is None:
+            print(f"{run_dir.name}: not finished, skipped")
+            continue
+        reuse_comparison_evaluation(run_dir)
+        label = result["design"]
+        summary = summarize(run_dir, study, label, int(result["seed"]), " ".join(command(RUNS, study)))
+        summary["design_returns"] = result.get("design_returns", {})
+        summary["score"] = result.get("task", {}).get("score")
+        path = ROOT / RESULTS / "studies" / study / f"{run_dir.name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+        written.append(path)
+        print(f"wrote {path}")
+    return written
+
+
+# --- the page, from committed files only --------------------------------------------------------
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for s in summaries:
+        groups.setdefault(s["label"], []).append(s)
+    lines = [f"| design | seeds | steps per run | emulator frames per run | greedy, sticky {STICKY} (per seed) | "
+             f"sampled, sticky {STICKY} (per seed) | mean furthest x, greedy | mean score, sampled | "
+             "greedy, deterministic | greedy actions = the demonstration's |",
+             "|---|---:|---:|---:|---|---|---:|---:|---|---|"]
+    for label, runs in groups.items():
+        runs = sorted(runs, key=lambda r: r["seed"])
+        greedy = [r["evaluations"]["eval_sticky_greedy.json"] for r in runs]
+        sampled = [r["evaluations"]["eval_sticky_sampled.json"] for r in runs]
+        deterministic = ", ".join(cell(r["evaluations"]["eval_deterministic.json"]) for r in runs)
+        same = sum(r["agreement"]["identical"] for r in runs)
+        scores = [r["score"] for r in runs if r.get("score") is not None]
+        score = f"{mean(scores):.0f}" if scores else ""
+        lines.append(
+            f"| {label} | {len(runs)} | {runs[0]['steps']:,} | {millions(runs[0]['frames']['total'])} | "
+            f"{mean([g['flag'] for g in greedy]):.2f} ({', '.join(f'{g['flag']:.2f}' for g in greedy)}) | "
+            f"{mean([s['flag'] for s in sampled]):.2f} ({', '.join(f'{s['flag']:.2f}' for s in sampled)}) | "
+            f"{mean([g['x_pos'] for g in greedy]):.0f} | {score} | {deterministic} | "
+            f"{'yes' if same == len(runs) else f'{same} of {len(runs)}'} |")
+    sticky = blind[str(STICKY)]
+    lines.append(f"| **the demonstration's actions replayed blind** |  |  |  | {cell(sticky)} |  | "
+                 f"{sticky['x_pos']:.0f} |  | {cell({**blind['0.0'], 'episodes': 1})} |  |")
+    return "\n".join(lines)
+
+
+def page(results: Path) -> str | None:
+    """The page, or None while ``results/mario/studies/`` holds no study."""
+    blind_file = results / f"blind_replay_{STAGE}.json"
+    parts = []
+    for study, (question, _, steps) in STUDIES.items():
+        files = sorted((results / "studies" / study).glob("*.json"))
+        if not files or not blind_file.exists():
+            continue
+        summaries = [json.loads(f.read_text()) for f in files]
+        blind = json.loads(blind_file.read_text())["sticky_actions"]
+        parts.append(f"## {study.capitalize()} designs\n\n{question}\n\n"
+                     f"{study_table(summaries, blind)}\n\n```bash\n{summaries[0]['command']}\n"
+                     f".venv/bin/python scripts/mario_studies.py --evaluate {study}\n```\n")
+    if not parts:
+        return None
+    return ("# Mario design studies\n\nEach study compares designs of one axis on World "
+            f"{STAGE} with the same learner (PPO on the tiles state, an MLP of 256x256), {SEEDS} seeds per design, "
+            f"one budget of agent steps per run, sticky actions {STICKY} in training, and the demonstration used "
+            "only as start states (a reverse curriculum), never for cloning: what differs between rows is the "
+            "design. Every run is evaluated under the protocol of [the Mario results](mario_results.md): from the "
+            f"stage's start, {EPISODES} episodes greedy and {EPISODES} sampled under sticky actions {STICKY}, beside "
+            "the demonstration's actions replayed blind; a design has learned only where it beats that row. The "
+            "score column is the game's score at the end of the sampled episodes (coins, blocks and enemies, "
+            "and the time bonus at the flag).\n\n" + "\n".join(parts)
+            + "\nGenerated by `scripts/mario_studies.py` from `results/mario/studies/`.\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", choices=list(STUDIES), action="append", default=[],
+                        help="run (or resume) a study's comparison")
+    parser.add_argument("--evaluate", choices=list(STUDIES), action="append", default=[],
+                        help="evaluate a study's finished runs into results/mario/studies/")
+    parser.add_argument("--runs", type=Path, default=RUNS, help="where the comparisons live (default: %(default)s)")
+    args = parser.parse_args(argv)
+    for study in args.run:
+        run(args.runs, study)
+    for study in args.evaluate:
+        if not (out_dir(args.runs, study) / "runs").is_dir():
+            raise SystemExit(f"{out_dir(args.runs, study)}: no comparison there; run it first (--run {study})")
+        evaluate_study(args.runs, study)
+    text = page(ROOT / RESULTS)
+    if text is None:
+        print(f"no study in {ROOT / RESULTS / 'studies'} yet: {PAGE} not written (--run, then --evaluate)")
+    else:
+        (ROOT / PAGE).write_text(text)
+        print(f"wrote {ROOT / PAGE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
