@@ -139,17 +139,19 @@ def evaluation_figures(result: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def summarize(run: Path, name: str, label: str, seed: int | None, command: str) -> dict[str, Any]:
-    """Evaluate ``run`` (what has no evaluation of its present model) and return its summary."""
+def summarize(run: Path, name: str, label: str, seed: int | None, command: str,
+              evals: dict[str, tuple[dict[str, Any], str]] = EVALS) -> dict[str, Any]:
+    """Evaluate ``run`` (what has no evaluation of its present model, with ``evals``' episodes) and return its summary."""
     from baselines.demonstrations import demonstration_agreement
     from baselines.evaluate import evaluate
 
     rundir = RunDir(run)
     state, config = rundir.load_state(), rundir.load_config()
     evaluations = {}
-    for file, (kwargs, _) in EVALS.items():
+    for file, (kwargs, _) in evals.items():
         path = run / file
-        done = path.exists() and json.loads(path.read_text()).get("timesteps") == state["timesteps"]
+        old = json.loads(path.read_text()) if path.exists() else {}
+        done = old.get("timesteps") == state["timesteps"] and old.get("episodes") == kwargs["episodes"]
         result = json.loads(path.read_text()) if done else evaluate(run, output=file, progress_bar=True, **kwargs)
         evaluations[file] = evaluation_figures(result)
     fit = run / BEHAVIOUR_CLONING

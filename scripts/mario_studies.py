@@ -48,6 +48,11 @@ STUDIES: dict[str, tuple[str, list[str], int]] = {
 }
 
 
+def curves_file(study: str) -> Path:
+    """The comparison's learning curves, copied beside the page."""
+    return ROOT / "docs" / f"mario_study_{study}_curves.png"
+
+
 def out_dir(root: Path, study: str) -> Path:
     return root / f"study_{study}_{STAGE}"
 
@@ -77,8 +82,11 @@ def reuse_comparison_evaluation(run_dir: Path) -> None:
         shutil.copyfile(path, run_dir / name)
 
 
-def evaluate_study(root: Path, study: str) -> list[Path]:
+def evaluate_study(root: Path, study: str, greedy_episodes: int = EPISODES) -> list[Path]:
+    """Every finished run's summary; ``greedy_episodes`` below the protocol's is reported as such on the page."""
     out = out_dir(root, study)
+    evals = {**EVALS, "eval_sticky_greedy.json": (
+        {**EVALS["eval_sticky_greedy.json"][0], "episodes": greedy_episodes}, EVALS["eval_sticky_greedy.json"][1])}
     written = []
     for run_dir in sorted((out / "runs").glob("*__seed*")):
         result = finished(run_dir)
@@ -87,7 +95,7 @@ def evaluate_study(root: Path, study: str) -> list[Path]:
             continue
         reuse_comparison_evaluation(run_dir)
         label = result["design"]
-        summary = summarize(run_dir, study, label, int(result["seed"]), " ".join(command(RUNS, study)))
+        summary = summarize(run_dir, study, label, int(result["seed"]), " ".join(command(RUNS, study)), evals)
         summary["design_returns"] = result.get("design_returns", {})
         summary["score"] = result.get("task", {}).get("score")
         path = ROOT / RESULTS / "studies" / study / f"{run_dir.name}.json"
@@ -95,6 +103,8 @@ def evaluate_study(root: Path, study: str) -> list[Path]:
         path.write_text(json.dumps(summary, indent=2) + "\n")
         written.append(path)
         print(f"wrote {path}")
+    if (out / "learning_curves.png").exists():
+        shutil.copyfile(out / "learning_curves.png", curves_file(study))
     return written
 
 
@@ -107,8 +117,11 @@ def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
     groups: dict[str, list[dict[str, Any]]] = {}
     for s in summaries:
         groups.setdefault(s["label"], []).append(s)
-    lines = [f"| design | seeds | steps per run | emulator frames per run | greedy, sticky {STICKY} (per seed) | "
-             f"sampled, sticky {STICKY} (per seed) | mean furthest x, greedy | mean score, sampled | "
+    greedy_n = sorted({r["evaluations"]["eval_sticky_greedy.json"]["episodes"] for r in summaries})
+    sampled_n = sorted({r["evaluations"]["eval_sticky_sampled.json"]["episodes"] for r in summaries})
+    lines = [f"| design | seeds | steps per run | emulator frames per run | greedy, sticky {STICKY}, "
+             f"{'/'.join(map(str, greedy_n))} episodes (per seed) | "
+             f"sampled, sticky {STICKY}, {'/'.join(map(str, sampled_n))} episodes (per seed) | mean furthest x, greedy | mean score, sampled | "
              "greedy, deterministic | greedy actions = the demonstration's |",
              "|---|---:|---:|---:|---|---|---:|---:|---|---|"]
     for label, runs in groups.items():
@@ -126,9 +139,12 @@ def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
             f"{mean([g['x_pos'] for g in greedy]):.0f} | {score} | {deterministic} | "
             f"{'yes' if same == len(runs) else f'{same} of {len(runs)}'} |")
     sticky = blind[str(STICKY)]
+    beats = [f"{label}: greedy {sum(r['evaluations']['eval_sticky_greedy.json']['flag'] > sticky['flag'] for r in runs)}, "
+             f"sampled {sum(r['evaluations']['eval_sticky_sampled.json']['flag'] > sticky['flag'] for r in runs)} of "
+             f"{len(runs)} seeds" for label, runs in groups.items()]
     lines.append(f"| **the demonstration's actions replayed blind** |  |  |  | {cell(sticky)} |  | "
                  f"{sticky['x_pos']:.0f} |  | {cell({**blind['0.0'], 'episodes': 1})} |  |")
-    return "\n".join(lines)
+    return "\n".join(lines) + f"\n\nFlag rate above the blind replay's ({sticky['flag']:.2f}): " + "; ".join(beats) + "."
 
 
 def page(results: Path) -> str | None:
@@ -141,8 +157,12 @@ def page(results: Path) -> str | None:
             continue
         summaries = [json.loads(f.read_text()) for f in files]
         blind = json.loads(blind_file.read_text())["sticky_actions"]
+        curves = curves_file(study)
+        picture = (f"![learning curves]({curves.name})\n\n*Furthest x of the training episodes (they start along "
+                   "the demonstration, not at the stage's start), mean and 95% band over the seeds.*\n\n"
+                   if curves.exists() else "")
         parts.append(f"## {study.capitalize()} designs\n\n{question}\n\n"
-                     f"{study_table(summaries, blind)}\n\n```bash\n{summaries[0]['command']}\n"
+                     f"{study_table(summaries, blind)}\n\n{picture}```bash\n{summaries[0]['command']}\n"
                      f".venv/bin/python scripts/mario_studies.py --evaluate {study}\n```\n")
     if not parts:
         return None
@@ -151,8 +171,8 @@ def page(results: Path) -> str | None:
             f"one budget of agent steps per run, sticky actions {STICKY} in training, and the demonstration used "
             "only as start states (a reverse curriculum), never for cloning: what differs between rows is the "
             "design. Every run is evaluated under the protocol of [the Mario results](mario_results.md): from the "
-            f"stage's start, {EPISODES} episodes greedy and {EPISODES} sampled under sticky actions {STICKY}, beside "
-            "the demonstration's actions replayed blind; a design has learned only where it beats that row. The "
+            f"stage's start, greedy and sampled under sticky actions {STICKY} ({EPISODES} episodes each, or as "
+            "a column's header says), beside the demonstration's actions replayed blind; a design has learned only where it beats that row. The "
             "score column is the game's score at the end of the sampled episodes (coins, blocks and enemies, "
             "and the time bonus at the flag).\n\n" + "\n".join(parts)
             + "\nGenerated by `scripts/mario_studies.py` from `results/mario/studies/`.\n")
@@ -164,14 +184,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="run (or resume) a study's comparison")
     parser.add_argument("--evaluate", choices=list(STUDIES), action="append", default=[],
                         help="evaluate a study's finished runs into results/mario/studies/")
+    parser.add_argument("--greedy-episodes", type=int, default=EPISODES,
+                        help="greedy episodes per run (default: the protocol's %(default)s; a greedy policy stuck "
+                             "at a pipe plays each episode to the timer, about 5 s)")
     parser.add_argument("--runs", type=Path, default=RUNS, help="where the comparisons live (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.greedy_episodes < 1:
+        parser.error(f"--greedy-episodes must be >= 1, got {args.greedy_episodes}")
     for study in args.run:
         run(args.runs, study)
     for study in args.evaluate:
         if not (out_dir(args.runs, study) / "runs").is_dir():
             raise SystemExit(f"{out_dir(args.runs, study)}: no comparison there; run it first (--run {study})")
-        evaluate_study(args.runs, study)
+        evaluate_study(args.runs, study, args.greedy_episodes)
     text = page(ROOT / RESULTS)
     if text is None:
         print(f"no study in {ROOT / RESULTS / 'studies'} yet: {PAGE} not written (--run, then --evaluate)")

@@ -1,0 +1,57 @@
+"""scripts/mario_studies.py: the Mario design studies' page, from committed files only."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def script(load_script):
+    return load_script("mario_studies")
+
+
+def figures(flag: float, x: float, episodes: int) -> dict:
+    return {"episodes": episodes, "flag": flag, "x_pos": x, "return_mean": 0.0}
+
+
+def summary(label: str, seed: int, greedy: float, sampled: float, score: float) -> dict:
+    return {"name": "reward", "label": label, "seed": seed, "steps": 80_896, "train_minutes": 7.6,
+            "frames": {"rl": 323_584, "demonstration": 9_160, "planner": 62_784, "total": 395_528},
+            "evaluations": {"eval_deterministic.json": figures(0.0, 363.0, 1),
+                            "eval_sticky_greedy.json": figures(greedy, 1000.0 + seed, 10),
+                            "eval_sticky_sampled.json": figures(sampled, 700.0, 100)},
+            "agreement": {"identical": seed == 1}, "score": score, "command": ".venv/bin/python -m baselines.compare.cli"}
+
+
+def write(results: Path) -> None:
+    folder = results / "studies" / "reward"
+    folder.mkdir(parents=True)
+    for seed, (greedy, sampled) in enumerate([(0.0, 0.1), (0.3, 0.2)]):
+        (folder / f"progress__seed{seed}.json").write_text(json.dumps(summary("progress", seed, greedy, sampled, 300.0)))
+    (folder / "score__seed0.json").write_text(json.dumps(summary("score", 0, 0.0, 0.0, 900.0)))
+    (results / "blind_replay_1-1.json").write_text(json.dumps({"sticky_actions": {
+        "0.0": {"episodes": 1, "flag": 1.0, "x_pos": 3161.0}, "0.25": {"episodes": 100, "flag": 0.03, "x_pos": 1800.0}}}))
+
+
+def test_a_row_per_design_with_every_seed_beside_the_blind_replay(script, tmp_path):
+    results = tmp_path / "results"
+    write(results)
+    text = script.page(results)
+    assert "greedy, sticky 0.25, 10 episodes (per seed) | sampled, sticky 0.25, 100 episodes (per seed)" in text
+    assert ("| progress | 2 | 80,896 | 0.40M | 0.15 (0.00, 0.30) | 0.15 (0.10, 0.20) | 1000 | 300 | "
+            "no flag, x 363, no flag, x 363 | 1 of 2 |") in text
+    assert "| score | 1 | 80,896 | 0.40M | 0.00 (0.00) | 0.00 (0.00) | 1000 | 900 |" in text
+    assert "| **the demonstration's actions replayed blind** |  |  |  | 0.03, x 1800 |  | 1800 |  | flag (x 3161) |  |" in text
+    assert "## Actions designs" not in text  # a study with no results has no section
+
+
+def test_no_study_yet_writes_no_page(script, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(script, "ROOT", tmp_path)
+    assert script.main([]) == 0
+    assert "no study in" in capsys.readouterr().out
+    assert not (tmp_path / script.PAGE).exists()
+    with pytest.raises(SystemExit, match="no comparison there"):
+        script.main(["--evaluate", "reward", "--runs", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        script.main(["--evaluate", "rewards"])  # argparse names the valid studies
