@@ -14,3 +14,12 @@ def replace_block(path: Path, name: str, text: str) -> bool:
     head, rest = content.split(start, 1)
     path.write_text(head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1])
     return True
+
+
+def write_page(path: Path, text: str | None, missing: str) -> None:
+    """Write a generated page, or say ``missing`` (why there is none yet) and leave the file as it is."""
+    if text is None:
+        print(missing)
+        return
+    path.write_text(text)
+    print(f"wrote {path}")

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from baselines.rundir import CONFIG, STATE, RunDir  # noqa: E402
 from rl_envs.mario.states import DEMOS  # noqa: E402
+from scripts.generated_blocks import write_page  # noqa: E402
 from scripts.mario_results import (  # noqa: E402
     EPISODES,
     RESULTS,
@@ -185,13 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         if RunDir(run).load_state() is None:
             raise SystemExit(f"{run}: not finished (no {STATE}); train it first (--train)")
         print(f"wrote {summarize(run, args.seed, args.episodes)}")
-    text = page(ROOT / RESULTS)
-    if text is None:
-        print(f"no multi-stage summary in {ROOT / RESULTS / 'stages'} yet: {PAGE} not written "
-              "(train with --train, then --evaluate)")
-    else:
-        (ROOT / PAGE).write_text(text)
-        print(f"wrote {ROOT / PAGE}")
+    write_page(ROOT / PAGE, page(ROOT / RESULTS), f"no multi-stage summary in {ROOT / RESULTS / 'stages'} yet: "
+               f"{PAGE} not written (train with --train, then --evaluate)")
     return 0
 
 

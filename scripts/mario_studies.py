@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from baselines.compare.worker import finished  # noqa: E402
 from baselines.rundir import EVAL, RunDir  # noqa: E402
+from scripts.generated_blocks import write_page  # noqa: E402
 from scripts.mario_results import EPISODES, EVALS, RESULTS, RUNS, STAGE, STICKY, cell, millions, summarize  # noqa: E402
 
 PAGE = Path("docs") / "mario_studies.md"
@@ -197,12 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (out_dir(args.runs, study) / "runs").is_dir():
             raise SystemExit(f"{out_dir(args.runs, study)}: no comparison there; run it first (--run {study})")
         evaluate_study(args.runs, study, args.greedy_episodes)
-    text = page(ROOT / RESULTS)
-    if text is None:
-        print(f"no study in {ROOT / RESULTS / 'studies'} yet: {PAGE} not written (--run, then --evaluate)")
-    else:
-        (ROOT / PAGE).write_text(text)
-        print(f"wrote {ROOT / PAGE}")
+    write_page(ROOT / PAGE, page(ROOT / RESULTS),
+               f"no study in {ROOT / RESULTS / 'studies'} yet: {PAGE} not written (--run, then --evaluate)")
     return 0
 
 
