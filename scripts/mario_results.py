@@ -152,7 +152,7 @@ def summarize(run: Path, name: str, label: str, seed: int | None, command: str,
         path = run / file
         old = json.loads(path.read_text()) if path.exists() else {}
         done = old.get("timesteps") == state["timesteps"] and old.get("episodes") == kwargs["episodes"]
-        result = json.loads(path.read_text()) if done else evaluate(run, output=file, progress_bar=True, **kwargs)
+        result = old if done else evaluate(run, output=file, progress_bar=True, **kwargs)
         evaluations[file] = evaluation_figures(result)
     fit = run / BEHAVIOUR_CLONING
     fit_seconds = json.loads(fit.read_text()).get("seconds", 0.0) if fit.exists() else 0.0

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from statistics import fmean as mean
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,10 +111,6 @@ def evaluate_study(root: Path, study: str, greedy_episodes: int = EPISODES) -> l
 
 
 # --- the page, from committed files only --------------------------------------------------------
-def mean(values: list[float]) -> float:
-    return sum(values) / len(values)
-
-
 def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
     groups: dict[str, list[dict[str, Any]]] = {}
     for s in summaries:

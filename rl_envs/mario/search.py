@@ -130,7 +130,7 @@ class Expander:
         """The next frontier from frames alone (a back-up to an older depth): replayed."""
         frontier = []
         for node in frames:
-            self.env.load_state(MarioState(stage=self.env._options["stage"], frames=node))
+            self.env.load_state(MarioState(stage=self.env.stage, frames=node))
             self.frames_run += len(node)
             frontier.append(self.env.save_state())
         self.frontier = frontier
