@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import pickle
 
 import gymnasium as gym
@@ -12,7 +13,7 @@ import pytest
 import rl_envs  # noqa: F401
 from rl_envs.cli import main as cli_main
 from rl_envs.mario.demonstrations import play_through
-from rl_envs.mario.search import search
+from rl_envs.mario.search import balanced_chunks, search
 from rl_envs.mario.states import DEMOS, MarioState, load, save, shipped
 from rl_envs.play import play_demo
 
@@ -181,6 +182,17 @@ def test_a_reverse_curriculum_starts_at_the_flag_and_moves_back_as_the_flag_is_r
     with pytest.raises(ValueError, match="demo_schedule must be one of 'uniform', 'reverse'"):
         gym.make("RLEnvs/Mario-v0", start="demo", demo_schedule="forward")
     env.close()
+
+
+@pytest.mark.parametrize("tasks, rebuilds", [(64, [0, 0]), (64, [2, 6]), (64, [6, 2]), (24, [0, 8, 8]),
+                                             (8, [0, 40]), (0, [3, 1]), (65, [1, 1])])
+def test_a_worker_with_more_children_to_rebuild_gets_fewer_expansions(tasks, rebuilds):
+    sizes = balanced_chunks(tasks, rebuilds)
+    assert sum(sizes) == tasks and min(sizes) >= 0
+    # the depth lasts as long as its busiest worker: no split beats the larger of the most
+    # rebuilds and an even share of all the work
+    share = (tasks + sum(rebuilds)) / len(rebuilds)
+    assert max(size + rebuild for size, rebuild in zip(sizes, rebuilds)) <= max(max(rebuilds), math.ceil(share)) + 1
 
 
 def test_the_search_finds_the_same_demonstration_on_two_workers(capsys):

@@ -50,7 +50,7 @@ def _compare(args: CompareArgs, out: Path, console: Any, stdout: Any, show_progr
     specs = runs(args, out)
     labels = [label for label, _ in variants(args)]
     rewards = list(reward_designs(args.env))
-    what = " x ".join(f"{len(values)} {key}{'s' if len(values) > 1 else ''}" for key, values in axes(args))
+    what = " x ".join(f"{key} ({len(values)})" for key, values in axes(args))
     console.print(f"comparing {what} x {args.seeds} seeds of {args.algo} on {args.env} "
                   f"({len(specs)} runs, {args.workers} at a time, backend {args.backend}) -> {out}")
     start = time.time()

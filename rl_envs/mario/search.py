@@ -12,9 +12,11 @@ which replay to the flag under any action design.
 
 With ``workers`` > 1 each depth's expansions (node x macro) are split between processes, one
 emulator each. nes-py's snapshots live in the process that made them, so every worker holds
-every frontier node: after the ranking each worker rebuilds the kept children that another
-worker found (one macro from their parent, which it holds). Expansions are merged in the
-single-process order, so the demonstration is the same whatever the number of workers.
+every frontier node: each worker rebuilds the kept children that another worker found (one
+macro from their parent, which it holds) at the start of the next depth, in the same message
+as that depth's expansions, and a worker with more children to rebuild gets fewer expansions.
+Expansions are merged in the single-process order, so the demonstration is the same whatever
+the number of workers.
 """
 
 from __future__ import annotations
@@ -113,6 +115,13 @@ class Expander:
             out.append(Child((node, macro), info["x_pos"], info["y_pos"], tail, False))
         return out
 
+    def keep_and_expand(self, message: tuple[list[Task] | None, list[Task]]) -> list[Child]:
+        """One round trip of a worker: the kept children (if any), then the next depth's tasks."""
+        kept, tasks = message
+        if kept is not None:
+            self.keep(kept)
+        return self.expand(tasks)
+
     def keep(self, tasks: list[Task]) -> None:
         """The next frontier: these children, rebuilt from their parent where another worker found them."""
         frontier = []
@@ -156,12 +165,25 @@ def _serve(connection: Any, stage: str, hold: int, actions: str | None, idle: in
         expander.close()
 
 
+def balanced_chunks(tasks: int, rebuilds: list[int]) -> list[int]:
+    """How many of ``tasks`` expansions each worker plays, in worker order, so that with its
+    ``rebuilds`` (children to rebuild first, each one expansion's work) each does about as much."""
+    share = (tasks + sum(rebuilds)) / len(rebuilds)
+    sizes, left = [], tasks
+    for r in rebuilds[:-1]:
+        sizes.append(min(left, max(0, round(share - r))))
+        left -= sizes[-1]
+    return [*sizes, left]
+
+
 class Pool:
     """The search's emulators: one in this process (``workers`` 1), or one per worker process."""
 
     def __init__(self, workers: int, stage: str, hold: int, actions: str | None, idle: int) -> None:
         self.local = Expander(stage, hold, actions, idle) if workers == 1 else None
         self.connections, self.processes = [], []
+        self.kept: list[Task] | None = None  # the frontier the workers rebuild before their next expansions
+        self.finder: dict[Task, int] = {}  # child -> the worker that found it (and holds its state)
         if self.local is None:
             # fork where there is one: spawn would re-run a caller's script that lacks a main guard
             methods = multiprocessing.get_all_start_methods()
@@ -184,18 +206,25 @@ class Pool:
         """Every task's child, in task order, as one process finds them."""
         if self.local is not None:
             return self.local.expand(tasks)
-        size = -(-len(tasks) // len(self.connections))
-        chunks = [tasks[i * size:(i + 1) * size] for i in range(len(self.connections))]
-        return [child for part in self._all("expand", chunks) for child in part]
+        kept, self.kept = self.kept, None
+        workers = range(len(self.connections))
+        rebuilds = [sum(self.finder.get(task) != worker for task in kept or []) for worker in workers]
+        bounds = np.cumsum([0, *balanced_chunks(len(tasks), rebuilds)])
+        chunks = [tasks[bounds[i]:bounds[i + 1]] for i in workers]
+        parts = self._all("keep_and_expand", [(kept, chunk) for chunk in chunks])
+        self.finder = {child.task: worker for worker, part in enumerate(parts) for child in part}
+        return [child for part in parts for child in part]
 
     def keep(self, tasks: list[Task]) -> None:
+        """The next frontier; the workers rebuild it with the next depth's expansions."""
         if self.local is not None:
             return self.local.keep(tasks)
-        self._all("keep", [tasks] * len(self.connections))
+        self.kept = tasks
 
     def restore(self, frames: list[tuple[int, ...]]) -> None:
         if self.local is not None:
             return self.local.restore(frames)
+        self.kept = None
         self._all("restore", [frames] * len(self.connections))
 
     def frames_run(self) -> int:
@@ -245,14 +274,13 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
             if max_expansions is not None and expansions >= max_expansions:
                 break
             tasks = [(node, macro) for node in range(len(frontier)) for macro in range(n_macros)]
-            children: dict[tuple[int, int], tuple[Child, Node]] = {}
+            children: dict[tuple[int, int], Child] = {}  # cell -> its first child in task order
             for child in pool.expand(tasks):
-                node = Node(frontier[child.task[0]].frames + child.tail, child.x, child.y)
                 if child.flag:
-                    flag = node.frames
+                    flag = frontier[child.task[0]].frames + child.tail
                     expansions += tasks.index(child.task) + 1
                     break
-                children.setdefault((child.x // X_BUCKET_PX, child.y // Y_BUCKET_PX), (child, node))
+                children.setdefault((child.x // X_BUCKET_PX, child.y // Y_BUCKET_PX), child)
             if flag is not None:
                 break
             expansions += len(tasks)
@@ -262,9 +290,9 @@ def search(stage: str = "1-1", beam: int = 8, hold: int = 8, max_minutes: float 
                 frontier = list(history[-1])
                 pool.restore([n.frames for n in frontier])
                 continue
-            ranked = sorted(children.values(), key=lambda pair: (pair[1].x, pair[1].y), reverse=True)[:width]
-            pool.keep([child.task for child, _ in ranked])
-            frontier = [node for _, node in ranked]
+            ranked = sorted(children.values(), key=lambda child: (child.x, child.y), reverse=True)[:width]
+            pool.keep([child.task for child in ranked])
+            frontier = [Node(frontier[c.task[0]].frames + c.tail, c.x, c.y) for c in ranked]
             if frontier[0].x > best.x:
                 best, stalled, width = frontier[0], 0, max(beam, width // 2)
             else:
