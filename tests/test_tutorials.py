@@ -4,17 +4,14 @@ drift from the code. The exercises' solution cells run too, and assert their ans
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 jupytext = pytest.importorskip("jupytext")  # the 'tutorials' extra
 nbclient = pytest.importorskip("nbclient")
 
-TUTORIALS = Path(__file__).resolve().parents[1] / "docs" / "tutorials"
-NOTEBOOKS = sorted(p for p in TUTORIALS.glob("[0-9]*.md"))
-SHORT_MODE = "RL_ENVS_TUTORIAL_SHORT"
-CELL_TIMEOUT_S = 600
+from scripts.time_tutorials import execute, notebooks, table  # noqa: E402
+
+NOTEBOOKS = notebooks()
 
 
 def test_there_are_five_tutorials_each_with_exercises_and_a_hidden_solution():
@@ -29,16 +26,19 @@ def test_there_are_five_tutorials_each_with_exercises_and_a_hidden_solution():
 
 @pytest.mark.slow  # the cart-pole and Mario tutorials train (for seconds, in the short mode)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_the_tutorial_runs_in_its_short_mode(path, tmp_path, monkeypatch):
-    monkeypatch.setenv(SHORT_MODE, "1")
-    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel draws inline, as in Jupyter
-    notebook = jupytext.read(path)
-    client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, on any error
+def test_the_tutorial_runs_in_its_short_mode(path, tmp_path):
+    notebook = execute(path, short=True, workdir=tmp_path)  # raises CellExecutionError on any error
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
     figures = sum(1 for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
                   if "image/png" in o.get("data", {}) or "<img" in str(o.get("data", {}).get("text/html", "")))
     assert figures >= 2, f"{path.name}: a tutorial shows its results as pictures ({figures} found)"
+
+
+def test_the_tutorial_times_table_reads_the_results_file():
+    result = {"seconds": {"01_mdps_grid_world": 12.3, "05_mario_designs": 200.0}, "note": "", "cpus": 2,
+              "machine": "Linux x86_64", "measured": "2026-12-04"}
+    text = table(result)
+    assert "| 01_mdps_grid_world | 12 s | yes |" in text and "| 05_mario_designs | 200 s | no |" in text
+    assert "full mode" in text and "2 cores" in text
