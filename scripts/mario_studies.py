@@ -36,17 +36,24 @@ from scripts.mario_results import EPISODES, EVALS, RESULTS, RUNS, STAGE, STICKY,
 
 PAGE = Path("docs") / "mario_studies.md"
 SEEDS = 3
-COMMON = ["--env", "RLEnvs/Mario-v0", "--algo", "ppo", "--seeds", str(SEEDS), "--env-kwarg", "state=tiles",
-          "--env-kwarg", f"sticky_actions={STICKY}", "--env-kwarg", "start=demo", "--set", "n_envs=8",
-          "--set", "vec_env=dummy", "--eval-episodes", str(EPISODES)]
+COMMON = ["--env", "RLEnvs/Mario-v0", "--algo", "ppo", "--seeds", str(SEEDS), "--env-kwarg", f"sticky_actions={STICKY}",
+          "--env-kwarg", "start=demo", "--set", "n_envs=8", "--set", "vec_env=dummy", "--eval-episodes", str(EPISODES)]
+TILES = ["--env-kwarg", "state=tiles"]  # the state of every study but the one that varies it
 # study -> (question, the comparison's own options, agent steps per run)
 STUDIES: dict[str, tuple[str, list[str], int]] = {
     "reward": ("Which reward: 1 for beating the level (`clear`), the game's score (`score`), their sum "
                "(`clear_plus_score`), or the library's progress to the right (`progress`)?",
-               ["--designs", "clear,score,clear_plus_score,progress"], 80_000),
+               [*TILES, "--designs", "clear,score,clear_plus_score,progress"], 80_000),
     "actions": ("Which action design: one button at a time (`buttons`), any combination ({0,1}^6, "
                 "`multibinary`), direction x jump/run (`factored`), or the library's seven combinations (`simple`)?",
-                ["--designs", "progress", "--vary", "actions=buttons,multibinary,factored,simple"], 80_000),
+                [*TILES, "--designs", "progress", "--vary", "actions=buttons,multibinary,factored,simple"], 80_000),
+    "state": ("Which state: the game's memory (`ram`), the tile grid (`tiles`), the DQN paper's 84x84 stack of "
+              "4 grey frames (`dqn`), or two full-colour frames (`pixels_pair`)?",
+              ["--designs", "progress", "--vary", "state=ram,tiles,dqn,pixels_pair"], 80_000),
+    "markov": ("Is one observation a Markov state? The tile grid with Mario's and the enemies' velocities "
+               "(`markov=True`) or without (`markov=False`), for PPO with no memory and for an LSTM policy "
+               "(`ppo_lstm`, sb3-contrib's RecurrentPPO).",
+               [*TILES, "--designs", "progress", "--vary", "markov=True,False", "--vary", "algo=ppo,ppo_lstm"], 80_000),
 }
 
 
@@ -165,7 +172,8 @@ def page(results: Path) -> str | None:
     if not parts:
         return None
     return ("# Mario design studies\n\nEach study compares designs of one axis on World "
-            f"{STAGE} with the same learner (PPO on the tiles state, an MLP of 256x256), {SEEDS} seeds per design, "
+            f"{STAGE} with the same learner (PPO on the tiles state, an MLP of 256x256, where the axis is not the state "
+            f"or the algorithm; a pixel state gets its CNN), {SEEDS} seeds per design, "
             f"one budget of agent steps per run, sticky actions {STICKY} in training, and the demonstration used "
             "only as start states (a reverse curriculum), never for cloning: what differs between rows is the "
             "design. Every run is evaluated under the protocol of [the Mario results](mario_results.md): from the "

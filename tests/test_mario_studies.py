@@ -55,3 +55,19 @@ def test_no_study_yet_writes_no_page(script, tmp_path, capsys, monkeypatch):
         script.main(["--evaluate", "reward", "--runs", str(tmp_path)])
     with pytest.raises(SystemExit):
         script.main(["--evaluate", "rewards"])  # argparse names the valid studies
+
+
+@pytest.mark.parametrize("study", ["reward", "actions", "state", "markov"])
+def test_every_study_is_a_comparison_that_can_start(script, study, tmp_path):
+    """Each study's command passes compare's checks (every variant's env options and
+    hyperparameters, as the trainer will check them) and plans 3 seeds per design; nothing trains."""
+    from baselines.compare.spec import CompareArgs, runs, validate
+    from rl_envs.cli_args import parse
+
+    command = script.command(tmp_path, study)
+    args = validate(parse(CompareArgs, command[command.index("baselines.compare.cli") + 1:], prog="compare"))
+    specs = runs(args, tmp_path / "out")
+    designs = {spec.design for spec in specs}
+    assert len(specs) == script.SEEDS * len(designs) and len(designs) >= 2
+    assert all(spec.train["env_kwargs"]["sticky_actions"] == script.STICKY for spec in specs)
+    assert {spec.train["total_timesteps"] for spec in specs} == {script.STUDIES[study][2]}
