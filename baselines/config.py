@@ -28,8 +28,9 @@ OWN_KEYS = {
     "n_envs": "environment copies stepped together",
     "policy": "SB3 policy name: MlpPolicy or CnnPolicy (ppo_lstm: MlpLstmPolicy or CnnLstmPolicy)",
     "frame_stack": "stack the last k observations (SB3's VecFrameStack)",
-    "vec_env": "dummy (one process), subproc (one process per env) or local_workers (env 0 in the learner's process, "
-               "stepped while the others step in theirs: every core emulates)",
+    "vec_env": "dummy (one process), subproc (one process per env), local_workers (env 0 in the learner's process, "
+               "stepped while the others step in theirs: every core emulates) or split (the envs in one block per "
+               "core, the first in the learner's process: one round trip per core and step)",
     "double_dqn": "DQN only: Double DQN targets",
     "reward_scale": "multiply the training rewards by this (logged episode returns stay unscaled)",
     "eval_deterministic": "evaluation acts greedily (true, default) or samples the policy (false: RL Zoo's default for Atari games)",
@@ -67,7 +68,7 @@ RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "reward_scale": (0, None, False, False),
     "normalize_steps": (1, None, True, True),
 }
-CHOICES = {"vec_env": ("dummy", "subproc", "local_workers"), "policy": ("MlpPolicy", "CnnPolicy", "MlpLstmPolicy", "CnnLstmPolicy"),
+CHOICES = {"vec_env": ("dummy", "subproc", "local_workers", "split"), "policy": ("MlpPolicy", "CnnPolicy", "MlpLstmPolicy", "CnnLstmPolicy"),
            "cnn": ("nature", "small", "pair")}
 BOOLS = ("double_dqn", "eval_deterministic", "normalize_obs", "normalize_advantage", "optimize_memory_usage", "use_sde")
 # Constructor arguments the trainer sets itself.
@@ -211,7 +212,7 @@ SCHEDULED = ("learning_rate", "clip_range", "clip_range_vf")
 
 
 IMAGE_POLICIES = ("CnnPolicy", "CnnLstmPolicy")
-MULTIPROCESS_VEC_ENVS = ("subproc", "local_workers")  # vec_env choices whose envs step in other processes
+MULTIPROCESS_VEC_ENVS = ("subproc", "local_workers", "split")  # vec_env choices whose envs step in other processes
 
 
 def check_policy_fits(policy: str, observation_space: Any, env: str) -> None:

@@ -12,7 +12,7 @@ import gymnasium as gym
 
 import rl_envs  # noqa: F401  (registers the ids, also in worker processes)
 from baselines.config import ConfigError, algo_class, algo_kwargs, check_policy_fits
-from baselines.vec_env import LocalAndWorkersVecEnv
+from baselines.vec_env import SplitVecEnv, local_and_workers
 from rl_envs import registry
 from rl_envs.options import check_choice
 from rl_envs.wrappers import StallLimit
@@ -92,7 +92,8 @@ def make_vec_env(env_id: str, env_kwargs: dict[str, Any], params: dict[str, Any]
     from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecFrameStack
 
-    vec_cls = {"subproc": SubprocVecEnv, "local_workers": LocalAndWorkersVecEnv}.get(params.get("vec_env"), DummyVecEnv)
+    vec_cls = {"subproc": SubprocVecEnv, "local_workers": local_and_workers, "split": SplitVecEnv}.get(
+        params.get("vec_env"), DummyVecEnv)
     vec_cls = vec_cls if n_envs > 1 else DummyVecEnv
     stall = registry.entry(env_id).evaluation_stall_limit if evaluation else None
     wrapper = None

@@ -1,91 +1,156 @@
-"""An SB3 VecEnv for slow, CPU-bound envs: env 0 steps in this process while the others step in
-SB3's SubprocVecEnv workers (``vec_env: local_workers`` in the hyperparameters).
+"""An SB3 VecEnv for slow, CPU-bound envs: the envs in consecutive blocks, the first block
+stepped in the learner's process while every other block steps in a worker process of its own
+(``vec_env: split``, one block per core; ``vec_env: local_workers``, one env per block).
 
-SubprocVecEnv leaves the learner's process idle while its workers step; with N envs on N cores
-that process is a core's worth of emulation lost. Here env 0 is a DummyVecEnv stepped while the
-workers step, so every core emulates, with SB3's own semantics unchanged (same-step autoreset,
+SubprocVecEnv leaves the learner's process idle while its workers step, and pays one round trip
+per env and step; with N envs on N cores that process is a core's worth of emulation lost. Here
+each block is a DummyVecEnv, so every core emulates and a step costs one round trip per worker,
+whatever its number of envs, with SB3's own semantics unchanged (same-step autoreset,
 ``terminal_observation`` in the info, seeds ``seed + i``): the same trajectories as a
-DummyVecEnv of the same envs (``tests/test_vec_env.py``). Rendering, attributes and methods go
-to the env that owns each index.
+DummyVecEnv of the same envs (``tests/test_vec_env.py``). Attributes and methods go to the
+block that holds each index.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
+from stable_baselines3.common.vec_env.base_vec_env import CloudpickleWrapper
 
 
-class LocalAndWorkersVecEnv(VecEnv):
-    """``env_fns[0]`` in this process (a DummyVecEnv), the rest in a SubprocVecEnv."""
+def blocks(n_envs: int, processes: int) -> list[int]:
+    """``n_envs`` envs in ``processes`` consecutive blocks of sizes as even as can be, the larger first."""
+    processes = max(1, min(processes, n_envs))
+    return [n_envs // processes + (i < n_envs % processes) for i in range(processes)]
 
-    def __init__(self, env_fns: Sequence[Callable[[], gym.Env]], start_method: str | None = None) -> None:
-        self.local = DummyVecEnv(list(env_fns[:1]))
-        self.workers = SubprocVecEnv(list(env_fns[1:]), start_method) if len(env_fns) > 1 else None
+
+def _serve(remote: Any, parent_remote: Any, env_fns: CloudpickleWrapper) -> None:
+    """A worker: a DummyVecEnv of its block, answering ``(method, args, kwargs)`` until ``None``."""
+    parent_remote.close()
+    venv = DummyVecEnv(env_fns.var)
+    remote.send((venv.observation_space, venv.action_space))
+    try:
+        while (message := remote.recv()) is not None:
+            method, args, kwargs = message
+            remote.send((getattr(venv, method)(*args, **kwargs), venv.reset_infos))
+    except (EOFError, KeyboardInterrupt):  # the learner went away, or Ctrl-C: its to handle
+        pass
+    finally:
+        venv.close()
+
+
+class _Worker:
+    """A DummyVecEnv in another process: ``send`` a method call, ``receive`` its result."""
+
+    def __init__(self, env_fns: list[Callable[[], gym.Env]], context: Any) -> None:
+        self.remote, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, self.remote, CloudpickleWrapper(env_fns)),
+                                       daemon=True)  # a crashed learner leaves no worker behind
+        self.process.start()
+        theirs.close()
+        self.observation_space, self.action_space = self.remote.recv()
+        self.reset_infos: list[dict] = [{} for _ in env_fns]
+
+    def send(self, method: str, *args: Any, **kwargs: Any) -> None:
+        self.remote.send((method, args, kwargs))
+
+    def receive(self) -> Any:
+        result, self.reset_infos = self.remote.recv()
+        return result
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        self.send(method, *args, **kwargs)
+        return self.receive()
+
+    def close(self) -> None:
+        try:
+            self.remote.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+class SplitVecEnv(VecEnv):
+    """``env_fns`` in ``processes`` blocks (default: one per core): the first a DummyVecEnv here,
+    each other one a DummyVecEnv in a worker process."""
+
+    def __init__(self, env_fns: Sequence[Callable[[], gym.Env]], processes: int | None = None,
+                 start_method: str | None = None) -> None:
+        sizes = blocks(len(env_fns), processes or os.cpu_count() or 1)
+        self.starts = list(np.cumsum([0, *sizes]))
+        self.local = DummyVecEnv(list(env_fns[:sizes[0]]))
+        # forkserver as SB3's SubprocVecEnv: fork is not safe once torch has started threads
+        method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        context = multiprocessing.get_context(method)
+        self.workers = [_Worker(list(env_fns[a:b]), context) for a, b in zip(self.starts[1:-1], self.starts[2:])]
         super().__init__(len(env_fns), self.local.observation_space, self.local.action_space)
         if not isinstance(self.observation_space, gym.spaces.Box):
-            raise TypeError(f"LocalAndWorkersVecEnv batches array observations; got {self.observation_space}")
+            raise TypeError(f"SplitVecEnv batches array observations; got {self.observation_space}")
         self._local_actions: np.ndarray | None = None
 
-    def _parts(self) -> list[VecEnv]:
-        return [self.local] if self.workers is None else [self.local, self.workers]
+    def _blocks(self) -> list[Any]:
+        return [self.local, *self.workers]
+
+    def _gather(self) -> None:
+        self.reset_infos = [info for block in self._blocks() for info in block.reset_infos]
 
     def seed(self, seed: int | None = None) -> Sequence[None | int]:
         self.local.seed(seed)
-        if self.workers is not None:
-            self.workers.seed(None if seed is None else seed + 1)
+        for worker, start in zip(self.workers, self.starts[1:]):
+            worker.call("seed", None if seed is None else seed + int(start))
         return [None if seed is None else seed + i for i in range(self.num_envs)]
 
     def set_options(self, options: list[dict] | dict | None = None) -> None:
-        if isinstance(options, list):
-            self.local.set_options(options[:1])
-            if self.workers is not None:
-                self.workers.set_options(options[1:])
-            return
-        for part in self._parts():
-            part.set_options(options)
+        for i, block in enumerate(self._blocks()):
+            part = options[self.starts[i]:self.starts[i + 1]] if isinstance(options, list) else options
+            block.set_options(part) if block is self.local else block.call("set_options", part)
 
     def reset(self) -> np.ndarray:
-        observations = [part.reset() for part in self._parts()]  # resets are rare: one part after the other
-        self.reset_infos = [info for part in self._parts() for info in part.reset_infos]
+        for worker in self.workers:  # the blocks reset at once: a reset may replay a demonstration
+            worker.send("reset")
+        observations = [self.local.reset(), *(worker.receive() for worker in self.workers)]
+        self._gather()
         return np.concatenate(observations)
 
     def step_async(self, actions: np.ndarray) -> None:
         actions = np.asarray(actions)
-        if self.workers is not None:
-            self.workers.step_async(actions[1:])
-        self._local_actions = actions[:1]
+        for worker, a, b in zip(self.workers, self.starts[1:-1], self.starts[2:]):
+            worker.send("step", actions[a:b])
+        self._local_actions = actions[:self.starts[1]]
 
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
-        self.local.step_async(self._local_actions)
-        observations, rewards, dones, infos = self.local.step_wait()
-        if self.workers is None:
-            return observations, rewards, dones, infos
-        w_observations, w_rewards, w_dones, w_infos = self.workers.step_wait()
-        return (np.concatenate([observations, w_observations]), np.concatenate([rewards, w_rewards]),
-                np.concatenate([dones, w_dones]), list(infos) + list(w_infos))
+        results = [self.local.step(self._local_actions), *(worker.receive() for worker in self.workers)]
+        self._gather()
+        observations, rewards, dones, infos = zip(*results)
+        return (np.concatenate(observations), np.concatenate(rewards), np.concatenate(dones),
+                [info for block in infos for info in block])
 
     def close(self) -> None:
-        for part in self._parts():
-            part.close()
+        for worker in self.workers:
+            worker.close()
+        self.local.close()
 
     def get_images(self) -> Sequence[np.ndarray | None]:
-        return [image for part in self._parts() for image in part.get_images()]
+        return [*self.local.get_images(), *(image for w in self.workers for image in w.call("get_images"))]
 
-    def _split(self, indices: None | int | Iterable[int]) -> tuple[list[int], list[int]]:
-        """``indices`` as (env 0's, the workers' own indices)."""
-        wanted = list(range(self.num_envs)) if indices is None else [indices] if isinstance(indices, int) else list(indices)
-        return [0] if 0 in wanted else [], [i - 1 for i in wanted if i > 0]
-
-    def _each(self, call: str, indices: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        local, workers = self._split(indices)
-        out = getattr(self.local, call)(*args, indices=local, **kwargs) if local else []
-        if workers and self.workers is not None:
-            out += getattr(self.workers, call)(*args, indices=workers, **kwargs)
-        return list(out)
+    def _each(self, method: str, indices: None | int | Iterable[int], *args: Any, **kwargs: Any) -> list[Any]:
+        """``method`` of each block holding one of ``indices``, block by block (ascending indices keep their order)."""
+        wanted = range(self.num_envs) if indices is None else [indices] if isinstance(indices, int) else list(indices)
+        out = []
+        for i, block in enumerate(self._blocks()):
+            mine = [j - int(self.starts[i]) for j in wanted if self.starts[i] <= j < self.starts[i + 1]]
+            if mine:
+                call = getattr(block, method) if block is self.local else lambda *a, **k: block.call(method, *a, **k)
+                out += call(*args, indices=mine, **kwargs) or []  # set_attr returns None
+        return out
 
     def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
         return self._each("get_attr", indices, attr_name)
@@ -98,3 +163,8 @@ class LocalAndWorkersVecEnv(VecEnv):
 
     def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
         return self._each("env_is_wrapped", indices, wrapper_class)
+
+
+def local_and_workers(env_fns: Sequence[Callable[[], gym.Env]]) -> SplitVecEnv:
+    """``vec_env: local_workers``: env 0 in this process, every other env in a process of its own."""
+    return SplitVecEnv(env_fns, processes=len(env_fns))

@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--torch-threads", type=int, nargs="+", default=[torch.get_num_threads()],
                         help="torch thread counts to measure the trainer at (default: torch's, %(default)s)")
     parser.add_argument("--busy", type=int, default=0, help="processes spinning on the cores while measuring")
+    parser.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
     env_kwargs = parse_kwargs(args.env_kwarg, "--env-kwarg") or (
         {"state": "ram", "frame_skip": 4} if args.env == ENV else {})
@@ -122,11 +124,16 @@ def main() -> None:
         frames = {"trainer_frames_per_second": round(trainer_best[args.torch_threads[0]] * skip, 1),
                   "raw_frames_per_second_one_core": round(raw, 1), "cores": cores,
                   "ratio_to_raw_on_every_core": round(trainer_best[args.torch_threads[0]] * skip / (cores * raw), 3)}
-    print(json.dumps({"algo": args.algo, "env": args.env, "env_kwargs": env_kwargs, "n_envs": n_envs,
-                      "vec_env": params.get("vec_env", "dummy"), "steps": args.steps, "rounds": args.rounds,
-                      "busy": args.busy, "env_only_steps_per_second": round(env_best, 1),
-                      "trainer_steps_per_second": {str(t): round(v, 1) for t, v in trainer_best.items()},
-                      "ratio": round(ratio, 3), **(frames or {})}))
+    result = {"algo": args.algo, "env": args.env, "env_kwargs": env_kwargs, "n_envs": n_envs,
+              "vec_env": params.get("vec_env", "dummy"), "steps": args.steps, "rounds": args.rounds,
+              "busy": args.busy, "env_only_steps_per_second": round(env_best, 1),
+              "trainer_steps_per_second": {str(t): round(v, 1) for t, v in trainer_best.items()},
+              "ratio": round(ratio, 3), **(frames or {}), "measured": time.strftime("%Y-%m-%d"),
+              "load_average_at_end": round(os.getloadavg()[0], 2)}
+    print(json.dumps(result))
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"trainer at {args.torch_threads[0]} torch threads: {ratio:.0%} of env-only speed "
           f"(target >= {TARGET:.0%}): {'met' if ratio >= TARGET else 'missed'}")
     if frames:

@@ -390,7 +390,7 @@ def test_the_training_guide_names_every_hyperparameter_of_ours():
     (["--set", "n_epochs=-1"], r"--set: n_epochs must be in \[1, inf\) \(an integer\); got -1"),
     (["--set", "gamma=2"], r"--set: gamma must be in \[0, 1\]; got 2"),
     (["--set", "frame_stack=-1"], r"--set: frame_stack must be in \[1, inf\) \(an integer\); got -1"),
-    (["--set", "vec_env=bogus"], r"--set: vec_env must be one of 'dummy', 'subproc', 'local_workers'; got 'bogus'"),
+    (["--set", "vec_env=bogus"], r"--set: vec_env must be one of 'dummy', 'subproc', 'local_workers', 'split'; got 'bogus'"),
     (["--set", "double_dqn=maybe", "--algo", "dqn"], r"--set: double_dqn must be true or false; got 'maybe'"),
     (["--checkpoint-freq", "0"], r"checkpoint_freq must be in \[1, inf\), got 0"),
     (["--seed", "-1"], r"seed must be in \[0, inf\), got -1"),
