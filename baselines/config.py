@@ -5,7 +5,6 @@ Pure functions, so the tests call them directly.
 
 from __future__ import annotations
 
-import ast
 import inspect
 import math
 from pathlib import Path
@@ -15,6 +14,7 @@ import yaml
 
 from baselines.double_dqn import DQN
 from baselines.networks import check_policy_kwargs, policy_kwargs
+from rl_envs.cli_args import literal
 from rl_envs.options import check_choice, describe_range
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
@@ -253,8 +253,8 @@ def algo_kwargs(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def comma_values(flag: str, key: str, raw: Any) -> list[Any]:
-    """``flag key=a,b``'s values: parsed as Python literals where they are (``True``, ``4``), else
-    strings; none empty, none twice.
+    """``flag key=a,b``'s values, as :func:`rl_envs.cli_args.literal` reads them (``true``, ``4``,
+    else strings); none empty, none twice.
 
     >>> comma_values("--per-env", "stage", "1-1,1-2")
     ['1-1', '1-2']
@@ -264,12 +264,7 @@ def comma_values(flag: str, key: str, raw: Any) -> list[Any]:
     parts = list(raw) if isinstance(raw, (tuple, list)) else str(raw).split(",") if isinstance(raw, str) else [raw]
     values = []
     for part in parts:
-        if isinstance(part, str):
-            try:
-                part = ast.literal_eval(part.strip())
-            except (ValueError, SyntaxError):
-                part = part.strip()
-        values.append(part)
+        values.append(literal(part.strip()) if isinstance(part, str) else part)
     if not values or any(v == "" for v in values):
         raise ConfigError(f"{flag} {key}= needs values separated by commas, e.g. {flag} {key}=a,b")
     if len(set(map(repr, values))) != len(values):

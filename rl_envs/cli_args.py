@@ -37,10 +37,26 @@ from pathlib import Path
 from typing import Any
 
 
-def parse_kwargs(pairs: list[str], flag: str = "--kwarg") -> dict[str, Any]:
-    """``["slip=0.1", "layout=['T.', '..']"]`` -> kwargs; values are Python literals or plain strings.
+def literal(raw: str) -> Any:
+    """A command-line value: a Python literal where it is one (``4``, ``0.1``, ``True``, ``['a']``),
+    ``true``/``false`` in any case as booleans (as the YAML hyperparameter files write them), else
+    the string itself.
 
-    >>> parse_kwargs(["slip=0.1", "layout=lecture_3x4", "markov=False"])
+    >>> [literal(v) for v in ("4", "true", "False", "1-1", "'x'")]
+    [4, True, False, '1-1', 'x']
+    """
+    if raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+
+
+def parse_kwargs(pairs: list[str], flag: str = "--kwarg") -> dict[str, Any]:
+    """``["slip=0.1", "layout=['T.', '..']"]`` -> kwargs; values as :func:`literal` reads them.
+
+    >>> parse_kwargs(["slip=0.1", "layout=lecture_3x4", "markov=false"])
     {'slip': 0.1, 'layout': 'lecture_3x4', 'markov': False}
     """
     kwargs = {}
@@ -48,11 +64,7 @@ def parse_kwargs(pairs: list[str], flag: str = "--kwarg") -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"{flag} must look like key=value, got {pair!r}")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        kwargs[key.strip()] = value
+        kwargs[key.strip()] = literal(raw)
     return kwargs
 
 

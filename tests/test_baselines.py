@@ -408,6 +408,17 @@ def test_every_hyperparameter_and_option_is_range_checked_before_anything_is_wri
     assert not run_dir.exists()
 
 
+def test_a_boolean_hyperparameter_reads_as_the_yaml_files_write_it():
+    from baselines.args import TrainArgs
+    from baselines.train import run_hyperparams
+    from rl_envs.cli_args import parse_kwargs
+
+    for raw, value in (("true", True), ("False", False), ("TRUE", True)):
+        overrides = parse_kwargs([f"normalize_obs={raw}"], "--set")
+        assert overrides == {"normalize_obs": value}
+        assert run_hyperparams(TrainArgs(algo="ppo", env="RLEnvs/CartPole-v0", overrides=overrides))["normalize_obs"] is value
+
+
 def test_hyperparameter_files_are_range_checked_too(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("RLEnvs/CartPole-v0:\n  default: {policy: MlpPolicy, n_timesteps: 10, gamma: 1.5}\n")
