@@ -10,8 +10,9 @@ committed summaries alone (``--table-only`` trains nothing):
 - ``docs/baselines.md`` ``results``: every run (one torch thread each), and a reference measured beside the cart-pole
   group (plain SB3 PPO/DQN with the same hyperparameters on Gymnasium's CartPole-v1,
   ``results/baselines/reference.json``);
-- ``docs/baselines.md`` ``memory``: the ``markov=False`` cart-pole without memory, with a frame
-  stack and with an LSTM;
+- ``docs/baselines.md`` ``memory``: every ``markov=False`` design of the cart-pole, the grid world
+  and the pub, without memory, with a frame stack (vector observations only) and with an LSTM,
+  beside the same learner on the Markov state;
 - the README's ``results-brief``: solved seeds and greedy returns.
 
 The Mario results have their own protocol and script, ``scripts/mario_results.py``.
@@ -44,6 +45,11 @@ class Experiment(NamedTuple):
     env: str
     overrides: tuple[str, ...] = ()
     memory: str = ""  # the memory the policy has, for the memory table's rows
+    env_kwargs: tuple[str, ...] = ()  # env options, KEY=VALUE
+
+
+MARKOV = "none (the Markov state)"
+HIDDEN = ("markov=False",)
 
 
 EXPERIMENTS = {
@@ -52,12 +58,16 @@ EXPERIMENTS = {
     "continuous": [Experiment("sac", "RLEnvs/CartPoleContinuous-v0")],
     "memory": [Experiment("ppo", "RLEnvs/CartPoleNoVelocity-v0", ("frame_stack=1",), "none"),
                Experiment("ppo", "RLEnvs/CartPoleNoVelocity-v0", (), "frame stack of 4"),
-               Experiment("ppo_lstm", "RLEnvs/CartPoleNoVelocity-v0", (), "LSTM (RecurrentPPO)")],
+               Experiment("ppo_lstm", "RLEnvs/CartPoleNoVelocity-v0", (), "LSTM (RecurrentPPO)"),
+               # the tabular envs observe a Discrete index: no frame stack, the LSTM is the memory
+               *(e for env in ("RLEnvs/GridWorld-v0", "RLEnvs/CambridgePub-v0") for e in (
+                   Experiment("ppo", env, (), MARKOV), Experiment("ppo", env, (), "none", HIDDEN),
+                   Experiment("ppo_lstm", env, (), "LSTM (RecurrentPPO)", HIDDEN)))],
 }
 
 
 def run_name(experiment: Experiment, seed: int) -> str:
-    extra = "".join(f"__{o.replace('=', '-')}" for o in experiment.overrides)
+    extra = "".join(f"__{o.replace('=', '-')}" for o in (*experiment.env_kwargs, *experiment.overrides))
     return f"{experiment.env.replace('/', '_')}__{experiment.algo}{extra}__{seed}"
 
 
@@ -70,6 +80,7 @@ def train_and_evaluate(experiment: Experiment, seed: int, runs: Path) -> tuple[P
     cmd = [sys.executable, "-m", "baselines.train", "--algo", experiment.algo, "--env", experiment.env,
            "--seed", str(seed), "--run-dir", str(run_dir), "--eval-freq", "0", "--no-progress-bar", "--torch-threads", "1"]
     cmd += [a for kv in experiment.overrides for a in ("--set", kv)]
+    cmd += [a for kv in experiment.env_kwargs for a in ("--env-kwarg", kv)]
     if (run_dir / CONFIG).exists():
         cmd = [sys.executable, "-m", "baselines.train", "--resume", str(run_dir), "--no-progress-bar", "--torch-threads", "1"]
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -84,6 +95,7 @@ def summary(group: str, experiment: Experiment, seed: int, run_dir: Path, load: 
     machine = json.loads((run_dir / CONFIG).read_text()).get("machine", {})
     return {"group": group, "algo": experiment.algo, "env": experiment.env, "seed": seed,
             "variant": " ".join(experiment.overrides) or "default", "memory": experiment.memory,
+            "env_kwargs": " ".join(experiment.env_kwargs),
             **{key: result[key] for key in ("timesteps", "wall_seconds", "return_mean", "return_std", "returns",
                                             "deterministic")},
             "load_average": round(load, 2), "machine": f"{machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs",
@@ -92,11 +104,18 @@ def summary(group: str, experiment: Experiment, seed: int, run_dir: Path, load: 
 
 def read_summaries(root: Path) -> list[dict]:
     """Every committed run summary, in the experiments' order, then by seed."""
-    order = {(g, e.algo, e.env, " ".join(e.overrides) or "default"): i
+    order = {(g, e.algo, e.env, " ".join(e.overrides) or "default", " ".join(e.env_kwargs)): i
              for i, (g, e) in enumerate((g, e) for g, exps in EXPERIMENTS.items() for e in exps)}
     rows = [json.loads(path.read_text()) for path in sorted((root / RESULTS / "runs").glob("*.json"))]
-    return sorted(rows, key=lambda r: (order.get((r["group"], r["algo"], r["env"], r["variant"]), len(order)),
-                                       r["seed"]))
+    for row in rows:
+        row.setdefault("env_kwargs", "")
+    return sorted(rows, key=lambda r: (order.get((r["group"], r["algo"], r["env"], r["variant"], r["env_kwargs"]),
+                                                 len(order)), r["seed"]))
+
+
+def cart_pole(rows: list[dict]) -> list[dict]:
+    """The rows of the cart-pole family: the results tables' (the memory table has the others)."""
+    return [r for r in rows if r["env"].startswith("RLEnvs/CartPole")]
 
 
 def reference_seconds(algo: str) -> float:
@@ -142,12 +161,15 @@ def table(rows: list[dict]) -> str:
 
 
 def memory_table(rows: list[dict]) -> str:
-    lines = [f"| env | memory | algo | seeds solved (>= {SOLVED}) | steps | greedy return (per seed) |",
-             "|-----|--------|------|----------------------|------:|--------------------------|"]
-    for (env, memory, algo), runs in groups_of([r for r in rows if r["group"] == "memory"],
-                                               "env", "memory", "algo").items():
-        lines.append(f"| {env} | {memory} | {algo} | {solved(runs)} | {runs[0]['timesteps']:,} | "
-                     + ", ".join(f"{r['return_mean']:.0f}" for r in runs) + " |")
+    lines = [f"| env | options | memory | algo | seeds solved (>= {SOLVED}, cart-pole) | steps | "
+             "greedy return (per seed) |",
+             "|-----|---------|--------|------|----------------------|------:|--------------------------|"]
+    for (env, options, memory, algo), runs in groups_of([r for r in rows if r["group"] == "memory"],
+                                                        "env", "env_kwargs", "memory", "algo").items():
+        solved_seeds = solved(runs) if env.startswith("RLEnvs/CartPole") else ""
+        lines.append(f"| {env} | {options} | {memory} | {algo} | {solved_seeds} | {runs[0]['timesteps']:,} | "
+                     + ", ".join(f"{r['return_mean']:.2f}" if abs(r["return_mean"]) < 10 else f"{r['return_mean']:.0f}"
+                                 for r in runs) + " |")
     return "\n".join(lines)
 
 
@@ -184,10 +206,10 @@ def write_tables(root: Path) -> bool:
     reference_file = root / RESULTS / "reference.json"
     reference = json.loads(reference_file.read_text()) if reference_file.exists() else None
     guide = root / "docs" / "baselines.md"
-    replace_block(guide, "results", table(rows) + "\n\n" + footer(rows, reference))
+    replace_block(guide, "results", table(cart_pole(rows)) + "\n\n" + footer(rows, reference))
     replace_block(guide, "memory", memory_table(rows))
-    replace_block(root / "README.md", "results-brief", brief_table(rows))
-    print(table(rows))
+    replace_block(root / "README.md", "results-brief", brief_table(cart_pole(rows)))
+    print(table(cart_pole(rows)))
     return True
 
 

@@ -24,6 +24,7 @@ def write_summary(script, root, group, experiment, seed, ret, measured="2026-12-
     out.mkdir(parents=True, exist_ok=True)
     row = {"group": group, "algo": experiment.algo, "env": experiment.env, "seed": seed,
            "variant": " ".join(experiment.overrides) or "default", "memory": experiment.memory, "timesteps": 100,
+           "env_kwargs": " ".join(experiment.env_kwargs),
            "wall_seconds": 3.0, "return_mean": ret, "return_std": 1.0, "returns": [ret], "deterministic": True,
            "load_average": 1.0 + seed, "machine": "Linux-x86_64, 2 CPUs", "measured": measured}
     (out / f"{script.run_name(experiment, seed)}.json").write_text(json.dumps(row))
@@ -36,11 +37,14 @@ def test_committed_summaries_fill_the_guide_the_memory_table_and_the_readme_brie
     (tmp_path / "docs" / "baselines.md").write_text("<!-- results:start -->\nold\n<!-- results:end -->\n"
                                                     "<!-- memory:start -->\nold\n<!-- memory:end -->\n")
     ppo = script.EXPERIMENTS["cartpole"][0]
-    none, stack, lstm = script.EXPERIMENTS["memory"]
+    none, stack, lstm = script.EXPERIMENTS["memory"][:3]
+    grid = [e for e in script.EXPERIMENTS["memory"] if e.env == "RLEnvs/GridWorld-v0"]
     for seed, ret in enumerate([500.0, 480.0, 100.0]):
         write_summary(script, tmp_path, "cartpole", ppo, seed, ret)
     write_summary(script, tmp_path, "memory", lstm, 0, 490.0, measured="2026-12-05")
     write_summary(script, tmp_path, "memory", none, 0, 40.0)
+    for experiment, ret in zip(grid, [0.72, -1.5, 0.5]):
+        write_summary(script, tmp_path, "memory", experiment, 0, ret)
     assert script.main(["--table-only"]) == 0
     readme, guide = (tmp_path / "README.md").read_text(), (tmp_path / "docs" / "baselines.md").read_text()
     assert "| RLEnvs/CartPole-v0 | ppo | default | 2/3 | 100 | 500, 480, 100 |" in readme and "old" not in readme
@@ -49,6 +53,11 @@ def test_committed_summaries_fill_the_guide_the_memory_table_and_the_readme_brie
     # The experiments' order, not the files': no memory first, then the LSTM.
     assert memory.index("| none | ppo | 0/1 | 100 | 40 |") < memory.index("| LSTM (RecurrentPPO) | ppo_lstm | 1/1 |")
     assert stack.memory not in memory and "RLEnvs/CartPole-v0 " not in memory
+    # the grid world hidden or not, beside its Markov state; no cart-pole threshold for it
+    assert "| RLEnvs/GridWorld-v0 |  | none (the Markov state) | ppo |  | 100 | 0.72 |" in memory
+    assert "| RLEnvs/GridWorld-v0 | markov=False | none | ppo |  | 100 | -1.50 |" in memory
+    assert "| RLEnvs/GridWorld-v0 | markov=False | LSTM (RecurrentPPO) | ppo_lstm |  | 100 | 0.50 |" in memory
+    assert "GridWorld" not in guide.split("<!-- memory:start -->")[0]  # the results table is the cart-pole's
     assert "measured 2026-12-04 to 2026-12-05" in guide and "load average at a run's start 1.0 to 3.0" in guide
 
 
