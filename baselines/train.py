@@ -243,7 +243,27 @@ def train(args: TrainArgs, resume: Path | None = None) -> Path:
         run_dir.path.mkdir(parents=True, exist_ok=True)
     with run_dir.lock("train --resume" if resume is not None else "train"):
         run_dir.remove_temporaries()
-        return _train(args, params, run_dir, total, n_envs, device, resume is not None)
+        try:
+            return _train(args, params, run_dir, total, n_envs, device, resume is not None)
+        except KeyboardInterrupt:
+            raise Interrupted(interrupted_message(run_dir)) from None
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during training, with what the run directory keeps and how to go on (still a
+    KeyboardInterrupt: callers that stop on one, such as compare's workers, still do)."""
+
+
+def interrupted_message(run_dir: RunDir) -> str:
+    """What a Ctrl-C leaves: the run resumes from its last checkpoint (or from the start, with none yet)."""
+    try:
+        checkpoint = run_dir.latest_checkpoint()
+    except CheckpointError:
+        checkpoint = None
+    resume = f"`{PROG} train --resume {run_dir.path}`"
+    if checkpoint is None:
+        return f"interrupted before the first checkpoint; {resume} starts the run again from step 0"
+    return f"interrupted; {run_dir.path} keeps its last checkpoint (step {checkpoint['step']:,}): {resume} goes on from there"
 
 
 def _train(args: TrainArgs, params: dict[str, Any], run_dir: RunDir, total: int, n_envs: int, device: str,
@@ -387,6 +407,9 @@ def run(command: TrainCommand) -> int:
     except (ConfigError, CheckpointError, ValueError, TypeError) as error:
         print(f"rl-envs-baselines train: error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"rl-envs-baselines train: {stop}", file=sys.stderr)
+        return 130  # the shell's code for a command ended by Ctrl-C
     return 0
 
 

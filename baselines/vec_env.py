@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -32,6 +33,8 @@ def blocks(n_envs: int, processes: int) -> list[int]:
 
 def _serve(remote: Any, parent_remote: Any, env_fns: CloudpickleWrapper) -> None:
     """A worker: a DummyVecEnv of its block, answering ``(method, args, kwargs)`` until ``None``."""
+    # Ctrl-C is the learner's to handle (it finishes the step, saves, then closes the workers)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent_remote.close()
     venv = DummyVecEnv(env_fns.var)
     remote.send((venv.observation_space, venv.action_space))
@@ -39,7 +42,7 @@ def _serve(remote: Any, parent_remote: Any, env_fns: CloudpickleWrapper) -> None
         while (message := remote.recv()) is not None:
             method, args, kwargs = message
             remote.send((getattr(venv, method)(*args, **kwargs), venv.reset_infos))
-    except (EOFError, KeyboardInterrupt):  # the learner went away, or Ctrl-C: its to handle
+    except EOFError:  # the learner went away
         pass
     finally:
         venv.close()

@@ -89,6 +89,30 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, algo):
     check_run(run_dir, total, buffer_size)
 
 
+def test_ctrl_c_says_what_the_run_keeps_and_how_to_go_on(tmp_path):
+    """Ctrl-C (SIGINT, with Python's own handler: a shell's background jobs start with it ignored)
+    ends training with exit code 130 and one line naming the last checkpoint and the resume
+    command, no traceback; the resumed run finishes with every invariant."""
+    extra, total, _ = TRAIN["ppo"]
+    run_dir = tmp_path / "ppo"
+    base = [sys.executable, "-m", "baselines.train", "--no-progress-bar", "--eval-freq", "0"]
+    process = subprocess.Popen(base + extra + ["--run-dir", str(run_dir)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 120
+    while not list((run_dir / "checkpoints").glob("step_*")) and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    step = json.loads((run_dir / "checkpoints" / "latest.json").read_text())["step"]
+    assert f"keeps its last checkpoint (step {step:,})" in err and f"train --resume {run_dir}" in err
+    finish = subprocess.run(base + ["--resume", str(run_dir)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert finish.returncode == 0, finish.stderr
+    check_run(run_dir, total)
+
+
 @pytest.mark.slow
 def test_sigkill_a_comparison_at_random_moments_then_rerun(tmp_path):
     out = tmp_path / "cmp"
