@@ -118,10 +118,23 @@ def evaluate_study(root: Path, study: str, greedy_episodes: int = EPISODES) -> l
 
 
 # --- the page, from committed files only --------------------------------------------------------
+def short_labels(labels: list[str]) -> dict[str, str]:
+    """Each comparison label without the ``axis=value`` parts every label shares (``reward=progress,
+    actions=buttons`` -> ``actions=buttons``); a reward design's own name stays as it is.
+
+    >>> short_labels(["reward=progress, actions=buttons", "reward=progress, actions=simple"])
+    {'reward=progress, actions=buttons': 'actions=buttons', 'reward=progress, actions=simple': 'actions=simple'}
+    """
+    parts = {label: label.split(", ") for label in labels}
+    shared = set.intersection(*(set(p) for p in parts.values())) if len(parts) > 1 else set()
+    return {label: ", ".join(p for p in split if p not in shared) or label for label, split in parts.items()}
+
+
 def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
+    names = short_labels(sorted({s["label"] for s in summaries}))
     groups: dict[str, list[dict[str, Any]]] = {}
     for s in summaries:
-        groups.setdefault(s["label"], []).append(s)
+        groups.setdefault(names[s["label"]], []).append(s)
     greedy_n = sorted({r["evaluations"]["eval_sticky_greedy.json"]["episodes"] for r in summaries})
     sampled_n = sorted({r["evaluations"]["eval_sticky_sampled.json"]["episodes"] for r in summaries})
     lines = [f"| design | seeds | steps per run | emulator frames per run | greedy, sticky {STICKY}, "

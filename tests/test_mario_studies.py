@@ -71,3 +71,12 @@ def test_every_study_is_a_comparison_that_can_start(script, study, tmp_path):
     assert len(specs) == script.SEEDS * len(designs) and len(designs) >= 2
     assert all(spec.train["env_kwargs"]["sticky_actions"] == script.STICKY for spec in specs)
     assert {spec.train["total_timesteps"] for spec in specs} == {script.STUDIES[study][2]}
+
+
+def test_a_label_drops_the_axis_every_design_of_the_study_shares(script):
+    labels = ["reward=progress, actions=buttons", "reward=progress, actions=simple"]
+    assert script.short_labels(labels) == {labels[0]: "actions=buttons", labels[1]: "actions=simple"}
+    assert script.short_labels(["clear", "score"]) == {"clear": "clear", "score": "score"}
+    grid = ["reward=progress, markov=True, algo=ppo", "reward=progress, markov=False, algo=ppo",
+            "reward=progress, markov=True, algo=ppo_lstm"]
+    assert script.short_labels(grid)[grid[2]] == "markov=True, algo=ppo_lstm"
