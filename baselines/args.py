@@ -11,6 +11,8 @@ from typing import Any
 
 from baselines.rundir import CONFIG, EVAL, RunFileError
 
+EVAL_SEED = 1_000_000  # the first evaluation episode's seed: far from every training env's (seed + i)
+
 # The demonstration fit's Adam rate per algorithm (docs/baselines.md: which rates stall).
 BC_LEARNING_RATES = {"ppo": 1e-3, "a2c": 1e-3, "dqn": 2.5e-4}
 
@@ -84,7 +86,7 @@ class EvaluateArgs:
                                                           "hyperparameters say eval_deterministic: false)"})
     stochastic: bool = field(default=False, metadata={"help": "actions sampled from the policy"})
     output: str = field(default=EVAL, metadata={"help": "file name in RUN_DIR for the results (.json)"})
-    seed: int = field(default=1_000_000, metadata={"help": "seed of the first evaluation episode, >= 0"})
+    seed: int = field(default=EVAL_SEED, metadata={"help": "seed of the first evaluation episode, >= 0"})
     env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "env option replacing the run's for this evaluation, e.g. noop_max=30", "flag": "--env-kwarg"})
     progress_bar: bool = field(default=True, metadata={

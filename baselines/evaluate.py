@@ -33,7 +33,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from baselines.args import PROG, EvaluateArgs, TrainArgs, from_dict
+from baselines.args import EVAL_SEED, PROG, EvaluateArgs, TrainArgs, from_dict
 from baselines.checkpoint import CheckpointError, atomic_write_json, safe_load
 from baselines.config import ConfigError, algo_class, check_hyperparams, eval_deterministic
 from baselines.episodes import mean_of, run_episodes, task_metrics
@@ -114,7 +114,7 @@ class RandomAgent:
 
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,
-             seed: int = 1_000_000, random_baseline: bool = False, deterministic: bool | None = None,
+             seed: int = EVAL_SEED, random_baseline: bool = False, deterministic: bool | None = None,
              output: str = EVAL, env_overrides: dict[str, Any] | None = None,
              progress_bar: bool = False) -> dict[str, Any]:
     """Play and record ``episodes`` episodes; ``deterministic`` None: as the run's hyperparameters say.

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from baselines.args import EVAL_SEED
 from baselines.checkpoint import atomic_write_json
 from baselines.evaluate import evaluate
 from baselines.rundir import RESULT, RunDir, RunFileError, read_json
@@ -70,7 +71,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
             checkpoint = run.latest_checkpoint()  # refuses (RunFileError) if none is readable
             resumed_from = checkpoint["step"] if checkpoint else None
         train(args, resume=run.path if run.has_config() else None)
-        evaluation = evaluate(run.path, episodes=int(spec["eval_episodes"]), seed=1_000_000)
+        evaluation = evaluate(run.path, episodes=int(spec["eval_episodes"]), seed=EVAL_SEED)
         metric = entry(args.env).compare_metric
         result = {
             "design": spec["design"], "seed": spec["seed"], "status": "done", "run_dir": str(run.path),
