@@ -12,7 +12,7 @@ whether its greedy actions are the demonstration's, step for step.
 
 - ``--train``: trains each experiment of :data:`EXPERIMENTS` x seed under ``--runs`` (default
   ``~/runs``, outside the work tree), in ``--minutes`` slices that resume where the last one
-  stopped.
+  stopped; then each :data:`CONTINUED` one, a shipped agent's run trained on to more steps.
 - ``--evaluate``: evaluates every finished run (:data:`EVALS`), measures its agreement with the
   demonstration, and writes its summary to ``results/mario/runs/{name}_s{seed}.json``; also the
   blind replay (``results/mario/blind_replay_{stage}.json``). ``--agent DIR`` does the same for a
@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, SHIPPED, RunDir  # noqa: E402
+from baselines.rundir import BEHAVIOUR_CLONING, CONFIG, MODEL, SHIPPED, RunDir  # noqa: E402
 from baselines.rundir import EPISODES as EPISODE_LOG  # noqa: E402
 from scripts.generated_blocks import replace_block  # noqa: E402
 
@@ -61,6 +61,13 @@ EXPERIMENTS = {
     "dqn_tiles": ("Double DQN, tiles state (MLP 256x256), sticky 0.25 in training, demonstration starts",
                   ["--algo", "dqn", *TILES, "--set", "buffer_size=50000"]),
 }
+# name -> (label, the shipped agent whose run goes on, agent steps it goes on to): the agent's
+# model becomes the first checkpoint of run directory {--runs}/mario_{name}_s{its seed}, which
+# --train resumes to the steps (same hyperparameters and env options as the agent's run).
+CONTINUED = {
+    "ppo_tiles_continued": ("PPO, tiles state (MLP 256x256), sticky 0.25 in training, demonstration starts: "
+                            "seed 0's run continued", Path("agents") / "mario-1-1_ppo_tiles", 1_500_000),
+}
 # file -> (evaluate() keyword arguments, column of the table). The random agent plays the same
 # starts whatever the agent, so its row comes from the summaries whose evaluation also played it
 # (evaluate's random_baseline), not from every one.
@@ -83,6 +90,29 @@ def train_command(root: Path, name: str, seed: int, minutes: float) -> list[str]
             "--total-timesteps", str(STEPS), "--seed", str(seed), "--run-dir", str(run_dir(root, name, seed)),
             "--checkpoint-freq", "50000", "--eval-freq", "0", "--no-progress-bar", "--max-minutes", str(minutes),
             "--torch-threads", "1"]
+
+
+def continued_run(root: Path, name: str) -> Path:
+    """The run directory of a :data:`CONTINUED` experiment, made from its agent if it is not there yet."""
+    _, agent, _ = CONTINUED[name]
+    config = json.loads((ROOT / agent / CONFIG).read_text())
+    run = run_dir(root, name, config["args"]["seed"])
+    if not (run / CONFIG).exists():
+        state = RunDir(ROOT / agent).load_state()
+        run.mkdir(parents=True, exist_ok=True)
+        config["args"]["run_dir"] = str(run)
+        (run / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        RunDir(run).write_checkpoint(
+            state["timesteps"], lambda tmp: shutil.copyfile(ROOT / agent / MODEL, Path(tmp) / MODEL),
+            {"algo": config["args"]["algo"], "wall_seconds": state["wall_seconds"], "replay_buffer": False,
+             "unfinished": []})
+    return run
+
+
+def continue_command(root: Path, name: str, minutes: float) -> list[str]:
+    run = continued_run(root, name)
+    return [".venv/bin/python", "-m", "baselines.train", "--resume", str(run), "--total-timesteps",
+            str(CONTINUED[name][2]), "--no-progress-bar", "--max-minutes", str(minutes), "--torch-threads", "1"]
 
 
 def train(root: Path, name: str, seed: int, minutes: float) -> None:
@@ -207,6 +237,19 @@ def evaluate_runs(root: Path, seeds: list[int]) -> list[str]:
                 waiting.append(f"{run}: not finished")
                 continue
             write_summary(summarize(run, name, label, seed, " ".join(train_command(RUNS, name, seed, 100))))
+    for name, (label, agent, steps) in CONTINUED.items():
+        if not (ROOT / agent / CONFIG).exists():
+            waiting.append(f"{agent}: no such agent to continue")
+            continue
+        seed = json.loads((ROOT / agent / CONFIG).read_text())["args"]["seed"]
+        run = run_dir(root, name, seed)
+        state = RunDir(run).load_state() if (run / CONFIG).exists() else None
+        if state is None or state["timesteps"] < steps:
+            waiting.append(f"{run}: not finished")
+            continue
+        command = (f"{agent}'s model as the first checkpoint of {run_dir(RUNS, name, seed)}, then "
+                   + " ".join(continue_command(root, name, 100)).replace(str(root), str(RUNS)))
+        write_summary(summarize(run, name, label, seed, command))
     return waiting
 
 
@@ -351,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in EXPERIMENTS:
             for seed in args.seeds:
                 train(args.runs, name, seed, args.minutes)
+        for name in CONTINUED:
+            state = RunDir(continued_run(args.runs, name)).load_state()
+            if state is None or state["timesteps"] < CONTINUED[name][2]:
+                command = continue_command(args.runs, name, args.minutes)
+                subprocess.run([sys.executable, *command[1:]], check=True, cwd=ROOT)
     if args.evaluate:
         for line in evaluate_runs(args.runs, args.seeds):
             print(line)

@@ -96,6 +96,22 @@ def test_unfinished_runs_are_named_and_not_summarized(script, tmp_path, monkeypa
     assert not (tmp_path / script.RESULTS).exists()
 
 
+def test_a_continued_run_starts_from_the_shipped_agents_model(script, tmp_path):
+    from baselines.rundir import RunDir
+
+    name = next(iter(script.CONTINUED))
+    _, agent, steps = script.CONTINUED[name]
+    run = script.continued_run(tmp_path, name)
+    shipped = RunDir(script.ROOT / agent).load_state()["timesteps"]
+    checkpoint = RunDir(run).latest_checkpoint()
+    assert checkpoint["step"] == shipped and (checkpoint["dir"] / "model.zip").read_bytes() == \
+        (script.ROOT / agent / "model.zip").read_bytes()
+    assert json.loads((run / "config.json").read_text())["args"]["run_dir"] == str(run)
+    command = script.continue_command(tmp_path, name, 30)
+    assert command[3:7] == ["--resume", str(run), "--total-timesteps", str(steps)] and steps > shipped
+    assert script.continued_run(tmp_path, name) == run  # a second call keeps what is there
+
+
 def test_training_resumes_short_runs_and_leaves_finished_ones(script, tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(script.subprocess, "run", lambda cmd, **kwargs: calls.append(cmd[1:]))

@@ -156,7 +156,7 @@ def plot_curves(path: Path, data: dict[str, Any], title: str, metric: str, legen
     steps = np.array(data["steps"])
     for design, d in data["designs"].items():
         mean, half = np.array(d["mean"], dtype=float), np.array(d["ci95"], dtype=float)
-        (line,) = ax.plot(steps, mean, label=f"{design} ({d['seeds']} seeds)")
+        (line,) = ax.plot(steps, mean, label=f"{design} ({d['seeds']} seed{'s' if d['seeds'] != 1 else ''})")
         low, high = mean - half, mean + half
         if bounds is not None:
             low, high = np.clip(low, *bounds), np.clip(high, *bounds)
