@@ -25,7 +25,7 @@ from baselines.evaluate import load_run
 from baselines.factories import build_model, evaluation_kwargs, make_vec_env
 from baselines.rundir import RunDir
 from rl_envs import registry
-from rl_envs.mario.demonstrations import DemonstrationError, actions_of, opening_steps, read
+from rl_envs.mario.demonstrations import DemonstrationError, actions_of, check_stage, opening_steps, read
 from rl_envs.mario.states import load
 
 DQFD_MARGIN = 0.8  # Hester et al. 2018's margin between the demonstrated action's Q and the others'
@@ -179,26 +179,28 @@ def demonstration_agreement(run_dir: Path, demo_path: str | None = None) -> dict
     """How far a run's greedy policy repeats the demonstration of its stage: one greedy episode
     from the stage's start with the replay-exact options (no idling, no sticky buttons), its
     controller bytes step by step against the demonstration's. ``identical``: every step the
-    policy took is the demonstration's (the policy replays it rather than plays)."""
+    policy took is the demonstration's (the policy replays it rather than plays). Compared as
+    controller bytes, the first frame's of each step, so any action design compares (one that
+    cannot press the demonstration's buttons differs where it cannot)."""
     run = Path(run_dir)
     config = RunDir(run).load_config()
     env_id = config["args"]["env"]
     model, venv, _ = load_run(run, env_overrides=registry.entry(env_id).deterministic_kwargs)
     try:
-        env = venv.unwrapped.envs[0]
-        source, demo = read(demo_path, env.unwrapped.stage)
-        expected = actions_of(demo, env, source)
-        table = env.unwrapped.action_design.table_bytes
+        mario = venv.unwrapped.envs[0].unwrapped
+        source, demo = read(demo_path, mario.stage)
+        check_stage(demo, mario.stage, source)
+        expected = list(demo.frames[::mario.frame_skip])
         obs, taken = venv.reset(), []
         for _ in expected:
             action, _ = model.predict(obs, deterministic=True)
-            taken.append(int(action[0]))
+            taken.append(mario.action_design.to_byte(action[0]))
             obs, _, done, _ = venv.step(action)
             if done[0]:
                 break
     finally:
         venv.close()
-    same = [table[a] == table[b] for a, b in zip(taken, expected)]
+    same = [a == b for a, b in zip(taken, expected)]
     first_difference = same.index(False) if False in same else None
     return {"demonstration": Path(source).name, "steps": len(taken), "demonstration_steps": len(expected),
             "same_steps": int(sum(same)), "first_difference": first_difference,

@@ -76,3 +76,20 @@ def test_double_dqn_trains_on_mario(tmp_path, state):
     assert json.loads((run_dir / "state.json").read_text())["timesteps"] == 160
     learned(run_dir, "checkpoints/step_80")  # 64 steps of replay first: updates from step 64 on
     assert evaluate(run_dir, episodes=1)["episodes"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("actions", ["buttons", "multibinary", "simple"])
+def test_agreement_with_the_demonstration_compares_any_action_design(tmp_path, actions):
+    """The policy's controller bytes against the demonstration's, step by step, whatever the
+    design: one that cannot press the demonstration's buttons (one button at a time, while 1-1's
+    demonstration holds right and B) differs at once rather than failing."""
+    from baselines.demonstrations import demonstration_agreement
+
+    smoke(tmp_path / "run", state="tiles", actions=actions)
+    agreement = demonstration_agreement(tmp_path / "run")
+    assert agreement["demonstration"] == "1-1.json" and agreement["demonstration_steps"] > 200
+    assert 1 <= agreement["steps"] <= agreement["demonstration_steps"]
+    assert agreement["same_steps"] <= agreement["steps"]
+    if actions == "buttons":
+        assert agreement["first_difference"] == 0 and not agreement["identical"]
