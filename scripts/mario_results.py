@@ -66,7 +66,7 @@ EXPERIMENTS = {
 # --train resumes to the steps (same hyperparameters and env options as the agent's run).
 CONTINUED = {
     "ppo_tiles_continued": ("PPO, tiles state (MLP 256x256), sticky 0.25 in training, demonstration starts: "
-                            "seed 0's run continued", Path("agents") / "mario-1-1_ppo_tiles", 1_500_000),
+                            "seed 0's run continued", Path("agents") / "mario-1-1_ppo_tiles", 1_300_000),
 }
 # file -> (evaluate() keyword arguments, column of the table). The random agent plays the same
 # starts whatever the agent, so its row comes from the summaries whose evaluation also played it

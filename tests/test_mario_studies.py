@@ -39,10 +39,11 @@ def test_a_row_per_design_with_every_seed_beside_the_blind_replay(script, tmp_pa
     write(results)
     text = script.page(results)
     assert "greedy, sticky 0.25, 10 episodes (per seed) | sampled, sticky 0.25, 100 episodes (per seed)" in text
-    assert ("| progress | 2 | 80,896 | 0.40M | 0.15 (0.00, 0.30) | 0.15 (0.10, 0.20) | 1000 | 300 | "
+    assert ("| progress | 2 | 80,896 | 0.40M | 0.15 (0.00, 0.30) | 0.15 (0.10, 0.20) | 1000 | 700 | 300 | "
             "no flag, x 363, no flag, x 363 | 1 of 2 |") in text
-    assert "| score | 1 | 80,896 | 0.40M | 0.00 (0.00) | 0.00 (0.00) | 1000 | 900 |" in text
-    assert "| **the demonstration's actions replayed blind** |  |  |  | 0.03, x 1800 |  | 1800 |  | flag (x 3161) |  |" in text
+    assert "| score | 1 | 80,896 | 0.40M | 0.00 (0.00) | 0.00 (0.00) | 1000 | 700 | 900 |" in text
+    assert ("| **the demonstration's actions replayed blind** |  |  |  | 0.03, x 1800 |  | 1800 |  |  | "
+            "flag (x 3161) |  |") in text
     assert "## Actions designs" not in text  # a study with no results has no section
 
 
