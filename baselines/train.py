@@ -382,6 +382,9 @@ def learn(model: Any, callbacks: list, episode_log: EpisodeLog, saver: AtomicChe
     remaining = total - model.num_timesteps
     if total == 0:
         print("--total-timesteps 0: the demonstration fit alone, no RL steps")
+    elif remaining <= 0:
+        print(f"{run_dir.path} is at step {model.num_timesteps:,} of {total:,}: nothing left to train; "
+              "writing its closing files")
     else:
         print(f"training {args.algo} on {args.env} {args.env_kwargs or ''} for {remaining:,} steps on {device} "
               f"({n_envs} envs); logs: tensorboard --logdir {run_dir / TENSORBOARD}")
