@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=sorted(EXPERIMENTS), action="append", help="experiment groups (default all)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--env", action="append", help="only the experiments on this env id (default all)")
     parser.add_argument("--table-only", action="store_true", help="regenerate the tables from the committed summaries")
     parser.add_argument("--no-reference", action="store_true", help="skip the plain-SB3 timing reference")
     parser.add_argument("--runs-dir", type=Path, default=RUNS, help=f"where the run directories go (default {RUNS})")
@@ -226,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for group in args.only or list(EXPERIMENTS):
             for experiment in EXPERIMENTS[group]:
+                if args.env and experiment.env not in args.env:
+                    continue
                 for seed in args.seeds:
                     load = os.getloadavg()[0]
                     run_dir, trained = train_and_evaluate(experiment, seed, args.runs_dir)
