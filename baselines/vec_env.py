@@ -102,6 +102,10 @@ class SplitVecEnv(VecEnv):
     def _blocks(self) -> list[Any]:
         return [self.local, *self.workers]
 
+    def _call(self, block: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``method`` of one block, here or in its worker."""
+        return getattr(block, method)(*args, **kwargs) if block is self.local else block.call(method, *args, **kwargs)
+
     def _gather(self) -> None:
         self.reset_infos = [info for block in self._blocks() for info in block.reset_infos]
 
@@ -114,7 +118,7 @@ class SplitVecEnv(VecEnv):
     def set_options(self, options: list[dict] | dict | None = None) -> None:
         for i, block in enumerate(self._blocks()):
             part = options[self.starts[i]:self.starts[i + 1]] if isinstance(options, list) else options
-            block.set_options(part) if block is self.local else block.call("set_options", part)
+            self._call(block, "set_options", part)
 
     def reset(self) -> np.ndarray:
         for worker in self.workers:  # the blocks reset at once: a reset may replay a demonstration
@@ -142,7 +146,7 @@ class SplitVecEnv(VecEnv):
         self.local.close()
 
     def get_images(self) -> Sequence[np.ndarray | None]:
-        return [*self.local.get_images(), *(image for w in self.workers for image in w.call("get_images"))]
+        return [image for block in self._blocks() for image in self._call(block, "get_images")]
 
     def _each(self, method: str, indices: None | int | Iterable[int], *args: Any, **kwargs: Any) -> list[Any]:
         """``method`` of each block holding one of ``indices``, block by block (ascending indices keep their order)."""
@@ -151,8 +155,7 @@ class SplitVecEnv(VecEnv):
         for i, block in enumerate(self._blocks()):
             mine = [j - int(self.starts[i]) for j in wanted if self.starts[i] <= j < self.starts[i + 1]]
             if mine:
-                call = getattr(block, method) if block is self.local else lambda *a, **k: block.call(method, *a, **k)
-                out += call(*args, indices=mine, **kwargs) or []  # set_attr returns None
+                out += self._call(block, method, *args, indices=mine, **kwargs) or []  # set_attr returns None
         return out
 
     def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:

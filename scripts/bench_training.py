@@ -76,9 +76,8 @@ def trainer_steps_per_second(model, steps: int, callbacks: list) -> float:
     return (model.num_timesteps - before) / (time.perf_counter() - start)
 
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "benchmarks"
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS, PAGE, README = ROOT / "results" / "benchmarks", ROOT / "docs" / "benchmarks.md", ROOT / "README.md"
 
 
 def table(results: list[dict]) -> str:

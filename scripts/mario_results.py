@@ -92,16 +92,24 @@ def train_command(root: Path, name: str, seed: int, minutes: float) -> list[str]
             "--torch-threads", "1"]
 
 
+def continued_dir(root: Path, name: str) -> Path | None:
+    """Where a :data:`CONTINUED` experiment's run lives (named by its agent's seed); None without the agent."""
+    agent = ROOT / CONTINUED[name][1]
+    if not (agent / CONFIG).exists():
+        return None
+    return run_dir(root, name, RunDir(agent).load_config()["args"]["seed"])
+
+
 def continued_run(root: Path, name: str) -> Path:
     """The run directory of a :data:`CONTINUED` experiment, made from its agent if it is not there yet."""
     _, agent, _ = CONTINUED[name]
-    config = json.loads((ROOT / agent / CONFIG).read_text())
-    run = run_dir(root, name, config["args"]["seed"])
+    run = continued_dir(root, name)
     if not (run / CONFIG).exists():
+        config = RunDir(ROOT / agent).load_config()
         state = RunDir(ROOT / agent).load_state()
         run.mkdir(parents=True, exist_ok=True)
         config["args"]["run_dir"] = str(run)
-        (run / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        RunDir(run).save_config(config)
         RunDir(run).write_checkpoint(
             state["timesteps"], lambda tmp: shutil.copyfile(ROOT / agent / MODEL, Path(tmp) / MODEL),
             {"algo": config["args"]["algo"], "wall_seconds": state["wall_seconds"], "replay_buffer": False,
@@ -109,8 +117,7 @@ def continued_run(root: Path, name: str) -> Path:
     return run
 
 
-def continue_command(root: Path, name: str, minutes: float) -> list[str]:
-    run = continued_run(root, name)
+def continue_command(run: Path, name: str, minutes: float) -> list[str]:
     return [".venv/bin/python", "-m", "baselines.train", "--resume", str(run), "--total-timesteps",
             str(CONTINUED[name][2]), "--no-progress-bar", "--max-minutes", str(minutes), "--torch-threads", "1"]
 
@@ -238,18 +245,18 @@ def evaluate_runs(root: Path, seeds: list[int]) -> list[str]:
                 continue
             write_summary(summarize(run, name, label, seed, " ".join(train_command(RUNS, name, seed, 100))))
     for name, (label, agent, steps) in CONTINUED.items():
-        if not (ROOT / agent / CONFIG).exists():
+        run = continued_dir(root, name)
+        if run is None:
             waiting.append(f"{agent}: no such agent to continue")
             continue
-        seed = json.loads((ROOT / agent / CONFIG).read_text())["args"]["seed"]
-        run = run_dir(root, name, seed)
         state = RunDir(run).load_state() if (run / CONFIG).exists() else None
         if state is None or state["timesteps"] < steps:
             waiting.append(f"{run}: not finished")
             continue
-        command = (f"{agent}'s model as the first checkpoint of {run_dir(RUNS, name, seed)}, then "
-                   + " ".join(continue_command(root, name, 100)).replace(str(root), str(RUNS)))
-        write_summary(summarize(run, name, label, seed, command))
+        documented = continued_dir(RUNS, name)
+        command = (f"{agent}'s model as the first checkpoint of {documented}, then "
+                   + " ".join(continue_command(documented, name, 100)))
+        write_summary(summarize(run, name, label, RunDir(run).load_config()["args"]["seed"], command))
     return waiting
 
 
@@ -395,9 +402,10 @@ def main(argv: list[str] | None = None) -> int:
             for seed in args.seeds:
                 train(args.runs, name, seed, args.minutes)
         for name in CONTINUED:
-            state = RunDir(continued_run(args.runs, name)).load_state()
+            run = continued_run(args.runs, name)
+            state = RunDir(run).load_state()
             if state is None or state["timesteps"] < CONTINUED[name][2]:
-                command = continue_command(args.runs, name, args.minutes)
+                command = continue_command(run, name, args.minutes)
                 subprocess.run([sys.executable, *command[1:]], check=True, cwd=ROOT)
     if args.evaluate:
         for line in evaluate_runs(args.runs, args.seeds):

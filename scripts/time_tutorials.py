@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -46,19 +47,10 @@ def execute(path: Path, short: bool, workdir: Path) -> Any:
     import nbclient
 
     notebook = jupytext.read(path)
-    environment = {SHORT_MODE: "1" if short else "0"}
-    previous = {key: os.environ.get(key) for key in (*environment, "MPLBACKEND")}
-    os.environ.update(environment)
-    os.environ.pop("MPLBACKEND", None)  # the kernel draws inline, as in Jupyter
-    try:
+    with mock.patch.dict(os.environ, {SHORT_MODE: "1" if short else "0"}):  # restored afterwards, whole
+        os.environ.pop("MPLBACKEND", None)  # the kernel draws inline, as in Jupyter
         nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                                 resources={"metadata": {"path": str(workdir)}}).execute()
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return notebook
 
 

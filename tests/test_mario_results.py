@@ -107,7 +107,7 @@ def test_a_continued_run_starts_from_the_shipped_agents_model(script, tmp_path):
     assert checkpoint["step"] == shipped and (checkpoint["dir"] / "model.zip").read_bytes() == \
         (script.ROOT / agent / "model.zip").read_bytes()
     assert json.loads((run / "config.json").read_text())["args"]["run_dir"] == str(run)
-    command = script.continue_command(tmp_path, name, 30)
+    command = script.continue_command(run, name, 30)
     assert command[3:7] == ["--resume", str(run), "--total-timesteps", str(steps)] and steps > shipped
     assert script.continued_run(tmp_path, name) == run  # a second call keeps what is there
 
