@@ -25,6 +25,7 @@ choose explicitly.
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,35 @@ class RandomAgent:
     def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
                 deterministic: bool = True) -> tuple[np.ndarray, None]:
         return np.array([self.action_space.sample()]), None
+
+
+MARIO = "RLEnvs/Mario-v0"
+
+
+def evaluate_planner(env_kwargs: dict[str, Any], episodes: int, seed: int = EVAL_SEED, progress_bar: bool = False,
+                     **planner_options: Any) -> dict[str, Any]:
+    """``episodes`` episodes of the planner that plans while it plays
+    (:class:`rl_envs.mario.planner.PlannerAgent`, ``planner_options`` its options) in
+    ``RLEnvs/Mario-v0`` with ``env_kwargs``, played and measured by the same code as a trained
+    run's evaluation (the same fields as ``eval.json``), with the frames its model played."""
+    from rl_envs.mario.planner import PlannerAgent  # Mario's planner needs nes-py (the mario extra)
+
+    kwargs = evaluation_kwargs(MARIO, env_kwargs)
+    venv = make_vec_env(MARIO, kwargs, {}, 1, seed, evaluation=True)
+    venv.seed(seed)  # as load_run seeds a trained run's evaluation
+    start = time.time()
+    try:
+        agent = PlannerAgent(venv.envs, **planner_options)
+        try:
+            result = play_episodes(agent, venv, MARIO, episodes, progress="planner" if progress_bar else None)
+        finally:
+            agent.close()
+    finally:
+        venv.close()
+    steps = sum(result["lengths"])
+    return {"env": MARIO, "algo": "planner", "env_kwargs": kwargs, "planner": planner_options, "seed": seed,
+            "deterministic": True, **result, "frames_searched": agent.frames_searched,
+            "frames_searched_per_step": agent.frames_searched / steps, "wall_seconds": round(time.time() - start, 1)}
 
 
 def evaluate(run_dir: Path, episodes: int = 10, model_name: str = "model", video: bool = False,

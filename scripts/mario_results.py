@@ -287,6 +287,29 @@ def blind_replay(stage: str = STAGE) -> Path:
     return path
 
 
+def planner_reference(stage: str = STAGE, episodes: int = EPISODES) -> Path:
+    """The planner that plans while it plays (:mod:`rl_envs.mario.planner`), deterministic and
+    under sticky actions, in the tiles agents' env, evaluated as they are."""
+    from baselines.evaluate import evaluate_planner
+
+    rows = {}
+    for sticky, count in ((0.0, 1), (STICKY, episodes)):
+        result = evaluate_planner({"stage": stage, "state": "tiles", "sticky_actions": sticky}, count, progress_bar=True)
+        rows[str(sticky)] = {"episodes": result["episodes"], "flag": result["task"]["flag"],
+                             "x_pos": result["task"]["x_pos"], "frames_searched": result["frames_searched"],
+                             "frames_searched_per_step": round(result["frames_searched_per_step"], 1),
+                             "steps": sum(result["lengths"]), "wall_seconds": result["wall_seconds"],
+                             "flags": result["task_episodes"]["flag"], "furthest_x": result["task_episodes"]["x_pos"]}
+    demo = json.loads((ROOT / "rl_envs" / "mario" / "demos" / f"{stage}.json").read_text())["meta"]
+    path = ROOT / RESULTS / f"planner_{stage}.json"
+    path.write_text(json.dumps({"stage": stage, "env_kwargs": result["env_kwargs"], "planner": result["planner"],
+                                "demonstration": f"rl_envs/mario/demos/{stage}.json",
+                                "demonstration_search_frames": demo.get("emulator_frames") or demo["expansions"] * demo["hold"],
+                                "command": f".venv/bin/python scripts/mario_results.py --planner --planner-episodes {episodes}",
+                                "sticky_actions": rows}, indent=2) + "\n")
+    return path
+
+
 # --- the table, from committed files only -------------------------------------------------------
 def cell(figures: dict[str, Any]) -> str:
     if figures["episodes"] == 1:
@@ -393,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evaluate", action="store_true", help="evaluate finished runs into results/mario/")
     parser.add_argument("--agent", type=Path, action="append", default=[], help="a shipped agent to evaluate (a copy)")
     parser.add_argument("--blind", action="store_true", help="measure the blind replay of the demonstration")
+    parser.add_argument("--planner", action="store_true", help="measure the planner that plans while it plays")
+    parser.add_argument("--planner-episodes", type=int, default=EPISODES, help="its episodes under sticky actions")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=RUNS, help="where the runs live (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=100.0, help="wall minutes of each training slice")
@@ -414,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {evaluate_agent(agent, args.runs)}")
     if args.blind:
         print(f"wrote {blind_replay()}")
+    if args.planner:
+        print(f"wrote {planner_reference(episodes=args.planner_episodes)}")
     results = ROOT / RESULTS
     (ROOT / PAGE).write_text(page(results))
     replace_block(ROOT / "README.md", "mario-results", table(results, best_only=True)
