@@ -33,7 +33,19 @@ from baselines.args import EVAL_SEED  # noqa: E402
 from baselines.compare.worker import finished  # noqa: E402
 from baselines.rundir import EVAL, RunDir  # noqa: E402
 from scripts.generated_blocks import write_page  # noqa: E402
-from scripts.mario_results import EPISODES, EVALS, RESULTS, RUNS, STAGE, STICKY, cell, millions, summarize  # noqa: E402
+from scripts.mario_results import (  # noqa: E402
+    EPISODES,
+    EVALS,
+    PLANNER_LABEL,
+    RESULTS,
+    RUNS,
+    STAGE,
+    STICKY,
+    cell,
+    millions,
+    planner_figures,
+    summarize,
+)
 
 PAGE = Path("docs") / "mario_studies.md"
 SEEDS = 3
@@ -163,6 +175,10 @@ def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
              f"{len(runs)} seeds" for label, runs in groups.items()]
     lines.append(f"| **the demonstration's actions replayed blind** |  |  |  | {cell(sticky)} |  | "
                  f"{sticky['x_pos']:.0f} |  |  | {cell({**blind['0.0'], 'episodes': 1})} |  |")
+    planner = planner_figures(ROOT / RESULTS)
+    if planner is not None:
+        lines.append(f"| **{PLANNER_LABEL}** |  |  |  | {cell(planner[str(STICKY)])} |  | "
+                     f"{planner[str(STICKY)]['x_pos']:.0f} |  |  | {cell(planner['0.0'])} |  |")
     reach = {label: mean([r["evaluations"]["eval_sticky_sampled.json"]["x_pos"] for r in runs])
              for label, runs in groups.items()}
     ranking = " > ".join(f"{label} ({x:.0f})" for label, x in sorted(reach.items(), key=lambda item: -item[1]))

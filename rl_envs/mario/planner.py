@@ -13,7 +13,8 @@ starting from a demonstration) and keeps it true to the game it is in, sticky ac
 - **Repair.** Otherwise a beam search from the game's state (:class:`rl_envs.mario.search.Expander`:
   the search's macros and cells, ``depth`` macros deep, ``beam`` wide) finds where Mario can
   get to; each of its ends, best first, is joined to the rest of the plan (from the step where
-  the plan was as far right) and checked the same way; the first that holds becomes the plan.
+  the plan was as far right) and checked the same way; the first that holds becomes the plan
+  (the plan shifted a step or two is tried first, a search twice as deep and wide last).
 
 Every frame the model plays is counted (:attr:`Planner.frames_searched`). :class:`PlannerAgent`
 wraps planners in SB3's ``predict`` so the learned agents' evaluation code plays it.
@@ -116,7 +117,10 @@ class Planner:
             for _ in range(self.skip):
                 terminated, info = self.model.advance_frame(pad)
                 self.frames_searched += 1
-                if terminated:
+                if terminated:  # the flag's step counts as played, a lost life's does not
+                    if info["flag_get"]:
+                        rams.append(self.model.emulator.ram.copy())
+                        xs.append(int(info["x_pos"]))
                     return bool(info["flag_get"]), rams, xs
             rams.append(self.model.emulator.ram.copy())
             xs.append(int(info["x_pos"]))
@@ -141,15 +145,19 @@ class Planner:
         self.plan, self.predicted = deque(plan), deque(rams)
 
     def _repair(self, state: MarioState, plan: list[Step]) -> tuple[list[Step], list[np.ndarray]]:
-        """The first of the search's ends (best first) whose join to ``plan`` holds; else the join
-        that got furthest; else (every branch died) ``plan`` as it is."""
-        best: tuple[int, list[Step], list[np.ndarray]] | None = None
-        for joined in itertools.chain(self._shifted(plan), self._searched(state, plan)):
+        """The first mended plan that holds: the plan shifted a step or two, then the search's
+        ends (best first) joined to the plan, then those of a search twice as deep and wide. If
+        none holds, the one Mario survives longest (then gets furthest) in; if every branch dies,
+        ``plan`` as it is."""
+        best: tuple[tuple[int, int], list[Step], list[np.ndarray]] | None = None
+        searches = (self._searched(state, plan, self.depth, self.beam),
+                    self._searched(state, plan, 2 * self.depth, 2 * self.beam))
+        for joined in itertools.chain(self._shifted(plan), *searches):
             holds, rams, furthest = self._holds(joined, state)
             if holds:
                 return joined, rams
-            if best is None or furthest > best[0]:
-                best = (furthest, joined, rams)
+            if best is None or (len(rams), furthest) > best[0]:
+                best = ((len(rams), furthest), joined, rams)
         if best is None:
             _, rams, _ = self._play(state, plan[: self.window])
             return plan, rams
@@ -161,9 +169,9 @@ class Planner:
             return []
         return [plan[1:], [plan[0]] + plan, plan[2:], [plan[0]] * 2 + plan][: SHIFTS]
 
-    def _searched(self, state: MarioState, plan: list[Step]) -> Iterator[list[Step]]:
+    def _searched(self, state: MarioState, plan: list[Step], depth: int, beam: int) -> Iterator[list[Step]]:
         """Each of the search's paths joined to the rest of ``plan`` (searched only when asked for)."""
-        for path in self._search(state):
+        for path in self._search(state, depth, beam):
             yield path + self._rest(plan, path[-1][1])
 
     def _rest(self, plan: list[Step], x: int) -> list[Step]:
@@ -173,20 +181,20 @@ class Planner:
                 return plan[i:]
         return []
 
-    def _search(self, state: MarioState) -> list[list[Step]]:
-        """A beam search ``depth`` macros deep from ``state``: the paths to its last depth's nodes,
-        furthest right first (a path to the flag alone, if one gets there)."""
+    def _search(self, state: MarioState, depth: int, beam: int) -> list[list[Step]]:
+        """A beam search ``depth`` macros deep and ``beam`` wide from ``state``: the paths to its
+        last depth's nodes, furthest right first (a path to the flag alone, if one gets there)."""
         expander = self.expander
         expander.frontier, paths = [state], [[]]
         before = expander.count()
         try:
-            for _ in range(self.depth):
+            for _ in range(depth):
                 tasks: list[Task] = [(node, macro) for node in range(len(paths)) for macro in range(len(expander.macros))]
                 children = expander.expand(tasks)
                 flags = [child for child in children if child.flag]
                 if flags:
                     return [paths[flags[0].task[0]] + self._steps(flags[0].tail, flags[0].x)]
-                ranked = sorted(children, key=lambda child: (child.x, child.y), reverse=True)[: self.beam]
+                ranked = sorted(children, key=lambda child: (child.x, child.y), reverse=True)[:beam]
                 if not ranked:
                     return []
                 expander.keep([child.task for child in ranked])

@@ -1,0 +1,82 @@
+"""The planner that plans while it plays: it follows the demonstration where the game agrees,
+mends the plan where it does not, and is played by the learned agents' evaluation code."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from baselines.evaluate import evaluate_planner
+from rl_envs.mario.demonstrations import DemonstrationError, actions_of
+from rl_envs.mario.planner import Planner
+from rl_envs.mario.states import Demonstration, load, save, shipped
+
+
+@pytest.fixture
+def env():
+    env = gym.make("RLEnvs/Mario-v0", state="ram", actions="simple", frame_skip=4)
+    yield env
+    env.close()
+
+
+def play(env, planner, seed=0, detour=()):
+    """One episode; ``detour``: (first step, actions) the env takes instead of the planner's."""
+    env.reset(seed=seed)
+    planner.reset()
+    taken, info = [], {}
+    for step in range(2000):
+        action = planner.act()
+        if detour and detour[0] <= step < detour[0] + len(detour[1]):
+            action = detour[1][step - detour[0]]
+        taken.append(action)
+        _, _, terminated, truncated, info = env.step(action)
+        if terminated or truncated:
+            break
+    return taken, info
+
+
+def test_where_the_game_agrees_it_plays_the_demonstration_and_only_checks_each_window(env):
+    planner = Planner(env, window=48)
+    taken, info = play(env, planner)
+    demo = actions_of(load(shipped("1-1")), env)
+    assert info["flag_get"] and taken == demo[: len(taken)]
+    assert planner.repairs == 0 and planner.checks == -(-len(taken) // 48)
+
+
+@pytest.mark.slow
+def test_it_mends_a_plan_the_game_left_and_still_reaches_the_flag(env):
+    # Ten steps standing still where the demonstration runs: the plan's timing is gone.
+    planner = Planner(env)
+    frames_before = planner.frames_searched
+    taken, info = play(env, planner, detour=(40, [0] * 10))
+    assert info["flag_get"]
+    assert planner.repairs >= 1 and planner.frames_searched > frames_before
+    assert taken[50:] != actions_of(load(shipped("1-1")), env)[50: len(taken)]
+
+
+def test_its_options_and_demonstrations_are_checked(env, tmp_path):
+    with pytest.raises(ValueError, match="window"):
+        Planner(env, window=0)
+    with pytest.raises(ValueError, match="hold must be a multiple of the env's frame_skip=4"):
+        Planner(env, hold=6)
+    other = save(tmp_path / "other.json", load(shipped("1-2")))
+    with pytest.raises(DemonstrationError, match="stage 1-2, but the env plays stage 1-1"):
+        Planner(env, demo=other)
+    demo = load(shipped("1-1"))
+    idled = save(tmp_path / "idled.json", Demonstration("1-1", (0,) * 4 + demo.frames, {"idle": 4}))
+    with pytest.raises(DemonstrationError, match="idle"):
+        Planner(env, demo=idled)
+    right_only = gym.make("RLEnvs/Mario-v0", state="ram", actions="right_only", frame_skip=4)
+    try:
+        with pytest.raises(DemonstrationError, match="right_only"):
+            Planner(right_only)
+    finally:
+        right_only.close()
+
+
+def test_the_learned_agents_evaluation_plays_it_and_counts_its_frames():
+    result = evaluate_planner({"state": "tiles"}, episodes=1)
+    assert result["task"]["flag"] == 1.0 and result["episodes"] == 1
+    steps = result["lengths"][0]
+    # One window check per 48 steps, each playing up to 48 steps of 4 frames, plus the opening's replay.
+    assert 4 * steps <= result["frames_searched"] <= 4 * steps + 4 * 48 * (-(-steps // 48)) + 1145
+    assert np.isclose(result["frames_searched_per_step"], result["frames_searched"] / steps)
