@@ -143,7 +143,8 @@ def short_labels(labels: list[str]) -> dict[str, str]:
     return {label: ", ".join(p for p in split if p not in shared) or label for label, split in parts.items()}
 
 
-def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
+def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any], planner: dict[str, Any] | None = None) -> str:
+    """The study's rows, the blind replay's and (when measured) the planner's."""
     names = short_labels(sorted({s["label"] for s in summaries}))
     groups: dict[str, list[dict[str, Any]]] = {}
     for s in summaries:
@@ -175,7 +176,6 @@ def study_table(summaries: list[dict[str, Any]], blind: dict[str, Any]) -> str:
              f"{len(runs)} seeds" for label, runs in groups.items()]
     lines.append(f"| **the demonstration's actions replayed blind** |  |  |  | {cell(sticky)} |  | "
                  f"{sticky['x_pos']:.0f} |  |  | {cell({**blind['0.0'], 'episodes': 1})} |  |")
-    planner = planner_figures(ROOT / RESULTS)
     if planner is not None:
         lines.append(f"| **{PLANNER_LABEL}** |  |  |  | {cell(planner[str(STICKY)])} |  | "
                      f"{planner[str(STICKY)]['x_pos']:.0f} |  |  | {cell(planner['0.0'])} |  |")
@@ -201,7 +201,7 @@ def page(results: Path) -> str | None:
                    "the demonstration, not at the stage's start), mean and 95% band over the seeds.*\n\n"
                    if curves.exists() else "")
         parts.append(f"## {study.capitalize()} designs\n\n{question}\n\n"
-                     f"{study_table(summaries, blind)}\n\n{picture}```bash\n{summaries[0]['command']}\n"
+                     f"{study_table(summaries, blind, planner_figures(results))}\n\n{picture}```bash\n{summaries[0]['command']}\n"
                      f".venv/bin/python scripts/mario_studies.py --evaluate {study}\n```\n")
     if not parts:
         return None

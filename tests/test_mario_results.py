@@ -56,6 +56,21 @@ def test_the_table_has_both_protocols_the_blind_row_and_the_frames(script, tmp_p
            "target (>= 0.9 on 2 of 3 seeds within 1,000,000 steps) not met" in verdicts
 
 
+def test_the_planners_row_is_the_reference_with_the_frames_it_searched(script, tmp_path):
+    results = tmp_path / "results"
+    write(results, [summary("ppo_tiles", "PPO tiles", 0, 0.5)])
+    assert script.PLANNER_LABEL not in script.table(results) and script.planner_paragraph(results) == ""
+    row = {"episodes": 100, "flag": 0.97, "x_pos": 3120.0, "frames_searched": 1_500_000, "frames_searched_per_step": 50.0,
+           "steps": 30_000, "wall_seconds": 3000.0, "flags": [1.0] * 97 + [0.0] * 3, "furthest_x": [3120.0] * 100}
+    deterministic = {**row, "episodes": 1, "flag": 1.0, "x_pos": 3161.0, "flags": [1.0], "furthest_x": [3161.0]}
+    (results / "planner_1-1.json").write_text(json.dumps({"demonstration_search_frames": 62_784,
+                                                          "sticky_actions": {"0.0": deterministic, "0.25": row}}))
+    assert (f"| **{script.PLANNER_LABEL}** |  |  | 62,784 + 15,000 per episode (50 per step) |  | flag (x 3161) | "
+            "0.97, x 3120 |  |") in script.table(results)
+    assert "15,000 frames per episode (50 per step), 30 s per episode on one core; 97 of 100 episodes reached the flag" \
+        in script.planner_paragraph(results)
+
+
 def test_the_brief_table_keeps_the_best_seed_of_each_experiment(script, tmp_path):
     results = tmp_path / "results"
     write(results, [summary("ppo_tiles", "PPO tiles", seed, flag) for seed, flag in enumerate([0.40, 0.91, 0.60])]

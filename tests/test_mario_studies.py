@@ -45,6 +45,13 @@ def test_a_row_per_design_with_every_seed_beside_the_blind_replay(script, tmp_pa
     assert ("| **the demonstration's actions replayed blind** |  |  |  | 0.03, x 1800 |  | 1800 |  |  | "
             "flag (x 3161) |  |") in text
     assert "## Actions designs" not in text  # a study with no results has no section
+    assert "the planner, planning while it plays" not in text
+    row = {"episodes": 100, "flag": 0.97, "x_pos": 3120.0, "frames_searched": 1_500_000,
+           "frames_searched_per_step": 50.0, "wall_seconds": 3000.0}
+    (results / "planner_1-1.json").write_text(json.dumps({"demonstration_search_frames": 62_784, "sticky_actions": {
+        "0.0": {**row, "episodes": 1, "flag": 1.0, "x_pos": 3161.0}, "0.25": row}}))
+    assert ("| **the planner, planning while it plays (the emulator as its model)** |  |  |  | 0.97, x 3120 |  | 3120 |"
+            "  |  | flag (x 3161) |  |") in script.page(results)
 
 
 def test_no_study_yet_writes_no_page(script, tmp_path, capsys, monkeypatch):
