@@ -287,22 +287,33 @@ def blind_replay(stage: str = STAGE) -> Path:
     return path
 
 
-def planner_reference(stage: str = STAGE, episodes: int = EPISODES) -> Path:
+def planner_reference(stage: str = STAGE, episodes: int = EPISODES, workers: int = 2) -> Path:
     """The planner that plans while it plays (:mod:`rl_envs.mario.planner`), deterministic and
-    under sticky actions, in the tiles agents' env, evaluated as they are."""
+    under sticky actions, in the tiles agents' env, evaluated as they are. The sticky episodes
+    are split between ``workers`` processes (one core each), process i seeded EVAL_SEED + i."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from baselines.args import EVAL_SEED
     from baselines.evaluate import evaluate_planner
 
     rows = {}
     for sticky, count in ((0.0, 1), (STICKY, episodes)):
-        result = evaluate_planner({"stage": stage, "state": "tiles", "sticky_actions": sticky}, count, progress_bar=True)
-        rows[str(sticky)] = {"episodes": result["episodes"], "flag": result["task"]["flag"],
-                             "x_pos": result["task"]["x_pos"], "frames_searched": result["frames_searched"],
-                             "frames_searched_per_step": round(result["frames_searched_per_step"], 1),
-                             "steps": sum(result["lengths"]), "wall_seconds": result["wall_seconds"],
-                             "flags": result["task_episodes"]["flag"], "furthest_x": result["task_episodes"]["x_pos"]}
+        kwargs = {"stage": stage, "state": "tiles", "sticky_actions": sticky}
+        shares = [count // workers + (i < count % workers) for i in range(min(workers, count))]
+        with ProcessPoolExecutor(len(shares)) as pool:
+            parts = list(pool.map(evaluate_planner, [kwargs] * len(shares), shares,
+                                  [EVAL_SEED + i for i in range(len(shares))]))
+        flags = [f for part in parts for f in part["task_episodes"]["flag"]]
+        xs = [x for part in parts for x in part["task_episodes"]["x_pos"]]
+        frames, steps = sum(p["frames_searched"] for p in parts), sum(sum(p["lengths"]) for p in parts)
+        rows[str(sticky)] = {"episodes": len(flags), "flag": sum(flags) / len(flags), "x_pos": sum(xs) / len(xs),
+                             "frames_searched": frames, "frames_searched_per_step": round(frames / steps, 1),
+                             "steps": steps, "wall_seconds": round(sum(p["wall_seconds"] for p in parts), 1),
+                             "processes": len(parts), "seeds": [p["seed"] for p in parts], "flags": flags,
+                             "furthest_x": xs}
     demo = json.loads((ROOT / "rl_envs" / "mario" / "demos" / f"{stage}.json").read_text())["meta"]
     path = ROOT / RESULTS / f"planner_{stage}.json"
-    path.write_text(json.dumps({"stage": stage, "env_kwargs": result["env_kwargs"], "planner": result["planner"],
+    path.write_text(json.dumps({"stage": stage, "env_kwargs": parts[0]["env_kwargs"], "planner": parts[0]["planner"],
                                 "demonstration": f"rl_envs/mario/demos/{stage}.json",
                                 "demonstration_search_frames": demo.get("emulator_frames") or demo["expansions"] * demo["hold"],
                                 "command": f".venv/bin/python scripts/mario_results.py --planner --planner-episodes {episodes}",
@@ -326,7 +337,7 @@ def planner_figures(results: Path, stage: str = STAGE) -> dict[str, Any] | None:
     return {**rows, "demonstration_search_frames": content["demonstration_search_frames"],
             "frames_per_episode": sticky["frames_searched"] / sticky["episodes"],
             "frames_per_step": sticky["frames_searched_per_step"],
-            "seconds_per_episode": sticky["wall_seconds"] / sticky["episodes"]}
+            "seconds_per_episode": sticky["wall_seconds"] / sticky["episodes"]}  # summed over processes
 
 
 def cell(figures: dict[str, Any]) -> str:
