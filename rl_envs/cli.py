@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         env = make(args)
     except (TypeError, ValueError, MissingExtraError) as error:  # bad options, or a missing extra
         parser.error(str(error))
-    board = run(args, env)
+    try:
+        board = run(args, env)
+    except (TypeError, ValueError) as error:  # e.g. a demonstration the env cannot press
+        parser.error(str(error))
     print(f"played {len(board.finished_returns)} complete episode(s); returns: {board.finished_returns}")
     return 0
 

@@ -258,6 +258,8 @@ class PlayArgs:
     fps: float | None = field(default=None, metadata={"help": "frames per second (default: the env's)"})
     demo: str | None = field(default=None, metadata={
         "help": "Mario: replay this demonstration (rl-envs mario-search writes them) instead of playing"})
+    planner: bool = field(default=False, metadata={
+        "help": "Mario: watch the planner play, mending its plan where the game leaves it (try --kwarg sticky_actions=0.25)"})
 
 
 def make(args: PlayArgs) -> gym.Env:
@@ -270,8 +272,12 @@ def make(args: PlayArgs) -> gym.Env:
 def run(args: PlayArgs, env: gym.Env) -> Scoreboard:
     """Play ``env`` (from :func:`make`) as ``args`` say, then close it."""
     try:
+        if args.demo is not None and args.planner:
+            raise ValueError("--demo replays a demonstration and --planner lets the planner play: give one")
         if args.demo is not None:
             return play_demo(env, load(args.demo), zoom=args.zoom, fps=args.fps)
+        if args.planner:
+            return play_planner(env, seed=args.seed, zoom=args.zoom, fps=args.fps)
         return play_ansi(env, seed=args.seed) if args.ansi else play(env, seed=args.seed, zoom=args.zoom, fps=args.fps)
     finally:
         env.close()
@@ -294,6 +300,30 @@ def play_demo(env: gym.Env, demo: Demonstration, *, zoom: float = 1.0, fps: floa
 
     return show(f"rl-envs: demonstration of stage {demo.stage}", step, fps=fps or env.metadata.get("render_fps") or 60,
                 zoom=zoom, max_frames=max_frames, stop_at_episode_end=True)
+
+
+def play_planner(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fps: float | None = None,
+                 max_frames: int | None = None) -> Scoreboard:
+    """The planner (:mod:`rl_envs.mario.planner`) plays one episode in the window (Esc quits)."""
+    if not hasattr(env.unwrapped, "action_for_byte"):
+        raise ValueError("--planner plays Mario; this env is not RLEnvs/Mario-v0")
+    from rl_envs.mario.planner import Planner  # with the Mario env: nes-py is there
+
+    planner = Planner(env)
+    env.reset(seed=seed)
+
+    def step(n: int) -> Shown:
+        _, reward, terminated, truncated, info = env.step(planner.act())
+        return Shown(float(reward), terminated or truncated, info, env.render(),
+                     f"planner: step {n + 1}, {planner.checks} checks, {planner.repairs} repairs, "
+                     f"{planner.frames_searched:,} frames searched; Esc: quit")
+
+    try:
+        return show(f"rl-envs: the planner plays stage {env.unwrapped.stage}", step,
+                    fps=fps or env.metadata.get("render_fps") or 60, zoom=zoom, max_frames=max_frames,
+                    stop_at_episode_end=True)
+    finally:
+        planner.close()
 
 
 @dataclass

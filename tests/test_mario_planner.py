@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from baselines.evaluate import evaluate_planner
+from rl_envs.cli import main
 from rl_envs.mario.demonstrations import DemonstrationError, actions_of
 from rl_envs.mario.planner import Planner
 from rl_envs.mario.states import Demonstration, load, save, shipped
+from rl_envs.play import play_planner
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def play(env, planner, seed=0, detour=()):
 
 
 def test_where_the_game_agrees_it_plays_the_demonstration_and_only_checks_each_window(env):
-    planner = Planner(env, window=48)
+    planner = Planner(env, window=192)  # frames: 48 steps of 4
     taken, info = play(env, planner)
     demo = actions_of(load(shipped("1-1")), env)
     assert info["flag_get"] and taken == demo[: len(taken)]
@@ -55,7 +57,7 @@ def test_it_mends_a_plan_the_game_left_and_still_reaches_the_flag(env):
 
 def test_its_options_and_demonstrations_are_checked(env, tmp_path):
     with pytest.raises(ValueError, match="window"):
-        Planner(env, window=0)
+        Planner(env, window=3)  # under one step of 4 frames
     with pytest.raises(ValueError, match="hold must be a multiple of the env's frame_skip=4"):
         Planner(env, hold=6)
     other = save(tmp_path / "other.json", load(shipped("1-2")))
@@ -80,3 +82,22 @@ def test_the_learned_agents_evaluation_plays_it_and_counts_its_frames():
     # One window check per 48 steps, each playing up to 48 steps of 4 frames, plus the opening's replay.
     assert 4 * steps <= result["frames_searched"] <= 4 * steps + 4 * 48 * (-(-steps // 48)) + 1145
     assert np.isclose(result["frames_searched_per_step"], result["frames_searched"] / steps)
+
+
+def test_rl_envs_play_lets_the_planner_play_in_the_window():
+    env = gym.make("RLEnvs/Mario-v0", actions="nes", frame_skip=1, render_mode="rgb_array", sticky_actions=0.25)
+    try:
+        board = play_planner(env, seed=0, fps=10_000, max_frames=120)
+    finally:
+        env.close()
+    assert board.steps == 120 and board.episode_return > 0  # progress to the right
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--planner", "--demo", "rl_envs/mario/demos/1-1.json"], "give one"),
+    (["--planner", "--kwarg", "actions=right_only", "--kwarg", "frame_skip=4"], "right_only"),
+])
+def test_rl_envs_play_planner_refuses_what_it_cannot_play_with_a_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["play", "RLEnvs/Mario-v0", *argv])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err

@@ -8,7 +8,7 @@ starting from a demonstration) and keeps it true to the game it is in, sticky ac
   model, sticky actions off) predicted for that step. While they agree the game is where the
   plan said, and since the emulator is deterministic the rest of the plan holds.
 - **Check.** When they differ (a sticky frame delayed a press), it loads the game's state into
-  the model and plays the plan ahead ``window`` steps: if Mario lives and keeps within
+  the model and plays the plan ahead ``window`` frames: if Mario lives and keeps within
   :data:`LAG_PX` of where the plan expected him, the plan goes on.
 - **Repair.** Otherwise a beam search from the game's state (:class:`rl_envs.mario.search.Expander`:
   the search's macros and cells, ``depth`` macros deep, ``beam`` wide) finds where Mario can
@@ -57,17 +57,17 @@ class Planner:
     that can press the plan) by following and repairing a plan; see the module docstring.
 
     ``demo``: the demonstration the first plan comes from (None: the one shipped for the stage).
-    ``window``: agent steps a check plays ahead; ``depth``: macros a repair searches ahead
+    ``window``: frames a check plays ahead (whole steps of the env's frame skip); ``depth``: macros a repair searches ahead
     (each ``hold`` frames, a multiple of the env's frame skip); ``beam``: nodes kept per depth.
     """
 
-    def __init__(self, env: gym.Env, demo: str | Path | None = None, window: int = 48, depth: int = 8,
+    def __init__(self, env: gym.Env, demo: str | Path | None = None, window: int = 192, depth: int = 8,
                  beam: int = 4, hold: int = 8) -> None:
         self.env = env.unwrapped
-        self.window = check_number("window", window, low=1, integer=True)
         self.depth = check_number("depth", depth, low=1, integer=True)
         self.beam = check_number("beam", beam, low=1, integer=True)
         self.skip = self.env.frame_skip
+        self.window = check_number("window", window, low=self.skip, integer=True) // self.skip  # in steps
         hold = check_number("hold", hold, low=1, integer=True)
         if hold % self.skip:
             raise ValueError(f"hold must be a multiple of the env's frame_skip={self.skip}; got {hold}")
@@ -127,7 +127,7 @@ class Planner:
         return False, rams, xs
 
     def _holds(self, plan: list[Step], state: MarioState) -> tuple[bool, list[np.ndarray], int]:
-        """Whether the next ``window`` steps of ``plan`` take Mario from ``state`` to the flag, or
+        """Whether the window's next steps of ``plan`` take Mario from ``state`` to the flag, or
         through the window alive and within LAG_PX of the plan's x; the RAMs; the furthest x."""
         ahead = plan[: self.window]
         flag, rams, xs = self._play(state, ahead)
