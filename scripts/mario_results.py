@@ -429,14 +429,16 @@ def planner_paragraph(results: Path) -> str:
     if planner is None:
         return ""
     sticky = planner[str(STICKY)]
-    return (f"The planner's row is the best a learner could do with the emulator as its model "
-            "(`rl_envs.mario.planner`, evaluated by `scripts/mario_results.py --planner` through the same episodes "
-            "and metrics as the agents): it follows the demonstration while the game's RAM is what its model "
+    missed = sorted(int(x) for x, flag in zip(sticky["furthest_x"], sticky["flags"]) if not flag)
+    return (f"The planner's row is what planning with the emulator as its model achieves, the reference for the "
+            "learners (`rl_envs.mario.planner`, evaluated by `scripts/mario_results.py --planner` through the same "
+            "episodes and metrics as the agents): it follows the demonstration while the game's RAM is what its model "
             "predicted, and where a sticky frame put the game elsewhere it plays the plan ahead in its own "
             "emulator and, if Mario would die or fall behind, mends the plan with a short beam search from the "
             f"game's state. Under sticky actions {STICKY} it searched {planner['frames_per_episode']:,.0f} frames per "
             f"episode ({planner['frames_per_step']:.0f} per step), {planner['seconds_per_episode']:.0f} s per episode "
-            f"on one core; {sum(sticky['flags']):.0f} of {sticky['episodes']} episodes reached the flag.\n\n")
+            f"on one core; {sum(sticky['flags']):.0f} of {sticky['episodes']} episodes reached the flag"
+            + (f" (the others ended at x {', '.join(map(str, missed))})" if missed else "") + ".\n\n")
 
 
 def planner_stages_table(results: Path) -> str:
