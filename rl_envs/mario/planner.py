@@ -62,9 +62,10 @@ class Planner:
     """
 
     def __init__(self, env: gym.Env, demo: str | Path | None = None, window: int = 192, depth: int = 8,
-                 beam: int = 4, hold: int = 8) -> None:
+                 beam: int = 4, hold: int = 8, delay: int = 2) -> None:
         self.env = env.unwrapped
         self.depth = check_number("depth", depth, low=1, integer=True)
+        self.delay = check_number("delay", delay, low=0, integer=True)
         self.beam = check_number("beam", beam, low=1, integer=True)
         self.skip = self.env.frame_skip
         self.window = check_number("window", window, low=self.skip, integer=True) // self.skip  # in steps
@@ -108,14 +109,18 @@ class Planner:
         return self.action_of[pad]
 
     # --- the model ------------------------------------------------------------------------------
-    def _play(self, state: MarioState, plan: list[Step]) -> tuple[bool, list[np.ndarray], list[int]]:
+    def _play(self, state: MarioState, plan: list[Step], delay: int = 0) -> tuple[bool, list[np.ndarray], list[int]]:
         """Hold each step's pad from ``state`` in the model until the plan ends, Mario reaches the
-        flag or loses a life: (the flag, the RAM after each step, the x after each step)."""
+        flag or loses a life: (the flag, the RAM after each step, the x after each step).
+        ``delay``: every change of pad comes that many frames late, as sticky actions make it."""
         self.model.load_state(state, restore_rng=False)
         rams, xs = [], []
+        held = state.env["last_byte"] if state.env else 0  # the pad of the frame before
         for pad, _ in plan:
-            for _ in range(self.skip):
-                terminated, info = self.model.advance_frame(pad)
+            late = delay if pad != held else 0
+            for frame in range(self.skip):
+                held = held if frame < late else pad
+                terminated, info = self.model.advance_frame(held)
                 self.frames_searched += 1
                 if terminated:  # the flag's step counts as played, a lost life's does not
                     if info["flag_get"]:
@@ -126,38 +131,52 @@ class Planner:
             xs.append(int(info["x_pos"]))
         return False, rams, xs
 
-    def _holds(self, plan: list[Step], state: MarioState) -> tuple[bool, list[np.ndarray], int]:
+    def _holds(self, plan: list[Step], state: MarioState) -> tuple[bool, bool, list[np.ndarray], int]:
         """Whether the window's next steps of ``plan`` take Mario from ``state`` to the flag, or
-        through the window alive and within LAG_PX of the plan's x; the RAMs; the furthest x."""
+        through the window alive and within LAG_PX of the plan's x; whether he also lives through
+        them with every change of pad ``delay`` frames late; the RAMs; the furthest x."""
         ahead = plan[: self.window]
         flag, rams, xs = self._play(state, ahead)
         alive = len(rams) == len(ahead) == self.window
         holds = flag or (alive and xs[-1] >= ahead[-1][1] - LAG_PX)
-        return holds, rams, max(xs, default=0)
+        robust = holds
+        if holds and self.delay:
+            late_flag, late_rams, _ = self._play(state, ahead, self.delay)
+            robust = late_flag or len(late_rams) == len(ahead) == self.window
+        return holds, robust, rams, max(xs, default=0)
 
     def _check(self, state: MarioState) -> None:
         self.checks += 1
         plan = list(self.plan)
-        holds, rams, _ = self._holds(plan, state)
-        if not holds:
+        holds, robust, rams, _ = self._holds(plan, state)
+        if not robust:
             self.repairs += 1
-            plan, rams = self._repair(state, plan)
+            plan, rams = self._repair(state, plan, (plan, rams) if holds else None)
         self.plan, self.predicted = deque(plan), deque(rams)
 
-    def _repair(self, state: MarioState, plan: list[Step]) -> tuple[list[Step], list[np.ndarray]]:
-        """The first mended plan that holds: the plan shifted a step or two, then the search's
-        ends (best first) joined to the plan, then those of a search twice as deep and wide. If
-        none holds, the one Mario survives longest (then gets furthest) in; if every branch dies,
-        ``plan`` as it is."""
+    def _repair(self, state: MarioState, plan: list[Step],
+                holding: tuple[list[Step], list[np.ndarray]] | None) -> tuple[list[Step], list[np.ndarray]]:
+        """The first mended plan that holds, late presses included: the plan shifted a step or
+        two, then the search's ends (best first) joined to the plan, then (only if nothing held
+        even on time) those of a search twice as deep and wide. Failing that, the first that holds
+        on time (``holding``: the plan itself, when it does); then the one Mario survives longest
+        (then gets furthest) in; if every branch dies, ``plan`` as it is."""
         best: tuple[tuple[int, int], list[Step], list[np.ndarray]] | None = None
-        searches = (self._searched(state, plan, self.depth, self.beam),
-                    self._searched(state, plan, 2 * self.depth, 2 * self.beam))
-        for joined in itertools.chain(self._shifted(plan), *searches):
-            holds, rams, furthest = self._holds(joined, state)
-            if holds:
-                return joined, rams
-            if best is None or (len(rams), furthest) > best[0]:
-                best = ((len(rams), furthest), joined, rams)
+        rounds = (itertools.chain(self._shifted(plan), self._searched(state, plan, self.depth, self.beam)),
+                  self._searched(state, plan, 2 * self.depth, 2 * self.beam))
+        for number, candidates in enumerate(rounds):
+            if number and holding is not None:
+                break
+            for joined in candidates:
+                holds, robust, rams, furthest = self._holds(joined, state)
+                if robust:
+                    return joined, rams
+                if holds and holding is None:
+                    holding = (joined, rams)
+                if best is None or (len(rams), furthest) > best[0]:
+                    best = ((len(rams), furthest), joined, rams)
+        if holding is not None:
+            return holding
         if best is None:
             _, rams, _ = self._play(state, plan[: self.window])
             return plan, rams
