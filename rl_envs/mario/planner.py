@@ -7,9 +7,10 @@ starting from a demonstration) and keeps it true to the game it is in, sticky ac
 - **Follow.** After every step it compares the game's RAM with the RAM its own emulator (the
   model, sticky actions off) predicted for that step. While they agree the game is where the
   plan said, and since the emulator is deterministic the rest of the plan holds.
-- **Check.** When they differ (a sticky frame delayed a press), it loads the game's state into
-  the model and plays the plan ahead ``window`` frames: if Mario lives and keeps within
-  :data:`LAG_PX` of where the plan expected him, the plan goes on.
+- **Check.** When they differ (a sticky frame delayed a press) or the checked steps run out, it loads the game's state into
+  the model and plays the plan ahead ``window`` frames, once on time and once with every
+  change of pad ``delay`` frames late (what sticky actions do to a press): if Mario lives both
+  times and keeps within :data:`LAG_PX` of where the plan expected him, the plan goes on.
 - **Repair.** Otherwise a beam search from the game's state (:class:`rl_envs.mario.search.Expander`:
   the search's macros and cells, ``depth`` macros deep, ``beam`` wide) finds where Mario can
   get to; each of its ends, best first, is joined to the rest of the plan (from the step where
@@ -57,7 +58,8 @@ class Planner:
     that can press the plan) by following and repairing a plan; see the module docstring.
 
     ``demo``: the demonstration the first plan comes from (None: the one shipped for the stage).
-    ``window``: frames a check plays ahead (whole steps of the env's frame skip); ``depth``: macros a repair searches ahead
+    ``window``: frames a check plays ahead (whole steps of the env's frame skip); ``delay``:
+    frames late a check also tries every change of pad (0: on time only); ``depth``: macros a repair searches ahead
     (each ``hold`` frames, a multiple of the env's frame skip); ``beam``: nodes kept per depth.
     """
 
