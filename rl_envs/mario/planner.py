@@ -9,9 +9,9 @@ starting from a demonstration) and keeps it true to the game it is in, sticky ac
   plan said, and since the emulator is deterministic the rest of the plan holds.
 - **Check.** When they differ (a sticky frame delayed a press) or the checked steps run out,
   it loads the game's state into the model and plays the plan ahead ``window`` frames, once on
-  time and once with every
-  change of pad ``delay`` frames late (what sticky actions do to a press): if Mario lives both
-  times and keeps within :data:`LAG_PX` of where the plan expected him, the plan goes on.
+  time and once with every change of pad ``delay`` frames late (what sticky actions do to a
+  press): if Mario lives both times and keeps within :data:`LAG_PX` of where the plan expected
+  him, the plan goes on.
 - **Repair.** Otherwise a beam search from the game's state (:class:`rl_envs.mario.search.Expander`:
   the search's macros and cells, ``depth`` macros deep, ``beam`` wide) finds where Mario can
   get to; each of its ends, best first, is joined to the rest of the plan (from the step where
