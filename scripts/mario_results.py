@@ -288,6 +288,34 @@ def blind_replay(stage: str = STAGE) -> Path:
     return path
 
 
+def planner_agreement(stage: str = STAGE) -> dict[str, Any]:
+    """The planner's actions in the deterministic game against the demonstration's, step by step."""
+    import gymnasium as gym
+
+    from rl_envs.mario.demonstrations import actions_of
+    from rl_envs.mario.planner import Planner
+    from rl_envs.mario.states import load, shipped
+
+    env = gym.make("RLEnvs/Mario-v0", stage=stage, state="tiles")
+    planner = Planner(env)
+    try:
+        env.reset(seed=0)
+        taken: list[Any] = []
+        while True:
+            taken.append(planner.act())
+            _, _, terminated, truncated, _ = env.step(taken[-1])
+            if terminated or truncated:
+                break
+        demo = actions_of(load(shipped(stage)), env)
+    finally:
+        planner.close()
+        env.close()
+    first = next((i for i, (a, b) in enumerate(zip(taken, demo)) if a != b), None)
+    if first is None and len(taken) != len(demo):
+        first = min(len(taken), len(demo))
+    return {"steps": len(taken), "demonstration_steps": len(demo), "identical": first is None, "first_difference": first}
+
+
 def planner_reference(stage: str = STAGE, episodes: int = EPISODES, workers: int = 2) -> Path:
     """The planner that plans while it plays (:mod:`rl_envs.mario.planner`), deterministic and
     under sticky actions, in the tiles agents' env, evaluated as they are. The sticky episodes
@@ -315,6 +343,7 @@ def planner_reference(stage: str = STAGE, episodes: int = EPISODES, workers: int
     demo = json.loads((ROOT / "rl_envs" / "mario" / "demos" / f"{stage}.json").read_text())["meta"]
     path = ROOT / RESULTS / f"planner_{stage}.json"
     path.write_text(json.dumps({"stage": stage, "env_kwargs": parts[0]["env_kwargs"], "planner": parts[0]["planner"],
+                                "agreement": planner_agreement(stage),
                                 "demonstration": f"rl_envs/mario/demos/{stage}.json",
                                 "demonstration_search_frames": demo.get("emulator_frames") or demo["expansions"] * demo["hold"],
                                 "command": f".venv/bin/python scripts/mario_results.py --planner --planner-episodes {episodes}",
@@ -326,6 +355,17 @@ def planner_reference(stage: str = STAGE, episodes: int = EPISODES, workers: int
 PLANNER_LABEL = "the planner, planning while it plays (the emulator as its model)"
 
 
+def planner_same(planner: dict[str, Any]) -> str:
+    """The agreement column of the planner's row: its deterministic actions against the demonstration's."""
+    agreement = planner.get("agreement")
+    if agreement is None:
+        return ""
+    if agreement["identical"]:
+        return f"yes, all {agreement['steps']} steps (deterministic)"
+    return (f"no: differs at step {agreement['first_difference']} of {agreement['demonstration_steps']} "
+            "(deterministic: it mends what a late press would break)")
+
+
 def planner_figures(results: Path, stage: str = STAGE) -> dict[str, Any] | None:
     """The planner's committed rows (deterministic and sticky), with the frames its model played
     per episode and per step under sticky actions; None before ``--planner`` wrote them."""
@@ -335,7 +375,7 @@ def planner_figures(results: Path, stage: str = STAGE) -> dict[str, Any] | None:
     content = json.loads(path.read_text())
     rows = content["sticky_actions"]
     sticky = rows[str(STICKY)]
-    return {**rows, "demonstration_search_frames": content["demonstration_search_frames"],
+    return {**rows, "demonstration_search_frames": content["demonstration_search_frames"], "agreement": content.get("agreement"),
             "frames_per_episode": sticky["frames_searched"] / sticky["episodes"],
             "frames_per_step": sticky["frames_searched_per_step"],
             "seconds_per_episode": sticky["wall_seconds"] / sticky["episodes"]}  # summed over processes
@@ -396,8 +436,7 @@ def table(results: Path, best_only: bool = False) -> str:
     if planner is not None:
         lines.append(f"| **{PLANNER_LABEL}** |  |  | {millions(planner['demonstration_search_frames'])} + "
                      f"{planner['frames_per_episode']:,.0f} per episode ({planner['frames_per_step']:.0f} per step) |  | "
-                     f"{cell(planner['0.0'])} | {cell(planner[str(STICKY)])} |  | yes with sticky 0; under sticky "
-                     "actions it mends the plan |")
+                     f"{cell(planner['0.0'])} | {cell(planner[str(STICKY)])} |  | {planner_same(planner)} |")
     if randoms:
         flag = sum(r["flag"] for r in randoms) / len(randoms)
         x = sum(r["x_pos"] for r in randoms) / len(randoms)
