@@ -24,6 +24,7 @@ choose explicitly.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 import warnings
@@ -123,14 +124,13 @@ def evaluate_planner(env_kwargs: dict[str, Any], episodes: int, seed: int = EVAL
     (:class:`rl_envs.mario.planner.PlannerAgent`, ``planner_options`` its options) in
     ``RLEnvs/Mario-v0`` with ``env_kwargs``, played and measured by the same code as a trained
     run's evaluation (the same fields as ``eval.json``), with the frames its model played."""
-    from rl_envs.mario.planner import PlannerAgent  # Mario's planner needs nes-py (the mario extra)
-
     kwargs = evaluation_kwargs(MARIO, env_kwargs)
     venv = make_vec_env(MARIO, kwargs, {}, 1, seed, evaluation=True)
     venv.seed(seed)  # as load_run seeds a trained run's evaluation
     start = time.time()
     try:
-        agent = PlannerAgent(venv.envs, **planner_options)
+        # By name: the planner needs nes-py (the 'mario' extra), which evaluating other envs does not.
+        agent = importlib.import_module("rl_envs.mario.planner").PlannerAgent(venv.envs, **planner_options)
         try:
             result = play_episodes(agent, venv, MARIO, episodes, progress="planner" if progress_bar else None)
         finally:

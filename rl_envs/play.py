@@ -10,6 +10,7 @@ Gymnasium's own ``gymnasium.utils.play.play`` reads.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -307,9 +308,7 @@ def play_planner(env: gym.Env, *, seed: int | None = None, zoom: float = 1.0, fp
     """The planner (:mod:`rl_envs.mario.planner`) plays one episode in the window (Esc quits)."""
     if not hasattr(env.unwrapped, "action_for_byte"):
         raise ValueError("--planner plays Mario; this env is not RLEnvs/Mario-v0")
-    from rl_envs.mario.planner import Planner  # with the Mario env: nes-py is there
-
-    planner = Planner(env)
+    planner = importlib.import_module("rl_envs.mario.planner").Planner(env)  # by name: it needs the 'mario' extra
     env.reset(seed=seed)
 
     def step(n: int) -> Shown:
